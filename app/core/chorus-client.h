@@ -1,0 +1,74 @@
+/* chorus-client.h
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "chorus-local-store.h"
+#include "chorus-subscription.h"
+#include "chorus-transport.h"
+
+G_BEGIN_DECLS
+
+#define CHORUS_CLIENT_ERROR (chorus_client_error_quark ())
+
+typedef enum
+{
+  CHORUS_CLIENT_ERROR_MUTATION_FAILED,
+  CHORUS_CLIENT_ERROR_UPDATE_FAILED,
+  CHORUS_CLIENT_ERROR_QUERY_FAILED,
+  CHORUS_CLIENT_ERROR_PROTOCOL,
+  CHORUS_CLIENT_ERROR_INVALID_URL,
+  CHORUS_CLIENT_ERROR_STOPPED,
+} ChorusClientError;
+
+typedef enum
+{
+  CHORUS_CONNECTION_DISCONNECTED,
+  CHORUS_CONNECTION_CONNECTING,
+  CHORUS_CONNECTION_CONNECTED,
+} ChorusConnectionState;
+
+#define CHORUS_TYPE_CLIENT (chorus_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (ChorusClient, chorus_client, CHORUS, CLIENT, GObject)
+
+GQuark                 chorus_client_error_quark           (void);
+
+ChorusClient          *chorus_client_new                   (ChorusTransport      *transport);
+ChorusClient          *chorus_client_new_for_url           (const char           *url,
+                                                            GError              **error);
+
+void                   chorus_client_start                 (ChorusClient         *self);
+void                   chorus_client_stop                  (ChorusClient         *self);
+
+ChorusConnectionState  chorus_client_get_connection_state  (ChorusClient         *self);
+const char            *chorus_client_get_session_id        (ChorusClient         *self);
+
+ChorusSubscription    *chorus_client_subscribe             (ChorusClient         *self,
+                                                            const char           *udf_path,
+                                                            JsonNode             *args);
+JsonNode              *chorus_client_dup_query             (ChorusClient         *self,
+                                                            const char           *udf_path,
+                                                            JsonNode             *args,
+                                                            GError              **error);
+
+void                   chorus_client_mutation              (ChorusClient         *self,
+                                                            const char           *udf_path,
+                                                            JsonNode             *args,
+                                                            ChorusOptimisticUpdate update,
+                                                            gpointer              update_data,
+                                                            GDestroyNotify        update_data_destroy,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+JsonNode              *chorus_client_mutation_finish       (ChorusClient         *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,48 @@
+/* chorus-local-store.h
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The view of query results that an optimistic update reads and writes.
+ * A store handle is valid only for the duration of one update callback.
+ * Every JsonNode it hands out is sealed: an update copies a value
+ * (json_node_copy) before changing it, and hands the copy to set_query.
+ */
+typedef struct _ChorusLocalStore ChorusLocalStore;
+
+typedef struct
+{
+  JsonNode *args;   /* sealed, the query's arguments object */
+  JsonNode *value;  /* sealed, or NULL while loading or failed */
+} ChorusQueryEntry;
+
+/*
+ * An optimistic update. It runs once when the mutation is made and again,
+ * in request order, on top of every new server result until the server's
+ * result includes the mutation. Returning FALSE (with @error set) drops the
+ * update and fails the mutation.
+ */
+typedef gboolean (*ChorusOptimisticUpdate) (ChorusLocalStore *store,
+                                            JsonNode         *mutation_args,
+                                            gpointer          user_data,
+                                            GError          **error);
+
+JsonNode  *chorus_local_store_get_query       (ChorusLocalStore *store,
+                                               const char       *udf_path,
+                                               JsonNode         *args);
+void       chorus_local_store_set_query       (ChorusLocalStore *store,
+                                               const char       *udf_path,
+                                               JsonNode         *args,
+                                               JsonNode         *value);
+GPtrArray *chorus_local_store_get_all_queries (ChorusLocalStore *store,
+                                               const char       *udf_path);
+
+G_END_DECLS
