@@ -1,5 +1,28 @@
+/* main.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "chorus-application.h"
+
 int
-main (void)
+main (int   argc,
+      char *argv[])
 {
-  return 0;
+  g_autoptr(ChorusApplication) application = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  application = chorus_application_new ();
+
+  return g_application_run (G_APPLICATION (application), argc, argv);
 }

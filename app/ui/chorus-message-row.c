@@ -1,1 +1,301 @@
-/* Not written yet. */
+/* chorus-message-row.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chorus-message-row"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "chorus-message-row.h"
+
+struct _ChorusMessageRow
+{
+  GtkWidget parent_instance;
+
+  /* Template widgets */
+  GtkWidget   *box;
+  AdwAvatar   *avatar;
+  GtkLabel    *author_label;
+  GtkLabel    *time_label;
+  GtkImage    *state_icon;
+  GtkLabel    *body_label;
+  GtkWidget   *failure_box;
+  GtkLabel    *error_label;
+
+  /* Owned references */
+  ChorusMessage *message;
+  GSignalGroup  *message_signals;
+};
+
+enum {
+  PROP_0,
+  PROP_MESSAGE,
+  N_PROPS
+};
+
+enum {
+  RETRY,
+  DISCARD,
+  N_SIGNALS
+};
+
+G_DEFINE_FINAL_TYPE (ChorusMessageRow, chorus_message_row, GTK_TYPE_WIDGET)
+
+static GParamSpec *properties [N_PROPS];
+static guint signals [N_SIGNALS];
+
+static char *
+format_time (gint64 created_ms)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (created_ms / 1000);
+
+  if (time == NULL)
+    return g_strdup ("");
+
+  /* Translators: the time a message was sent, as g_date_time_format()
+   * takes it. */
+  return g_date_time_format (time, _("%H:%M"));
+}
+
+static void
+update_state (ChorusMessageRow *self)
+{
+  ChorusMessageState state = chorus_message_get_state (self->message);
+  gboolean pending = state == CHORUS_MESSAGE_PENDING;
+  gboolean failed = state == CHORUS_MESSAGE_FAILED;
+  const char *tooltip = NULL;
+
+  if (pending)
+    tooltip = _("Sending…");
+  else if (failed)
+    tooltip = _("Not sent");
+
+  gtk_image_set_from_icon_name (self->state_icon,
+                                failed ? "dialog-error-symbolic" : "content-loading-symbolic");
+  gtk_widget_set_visible (GTK_WIDGET (self->state_icon), pending || failed);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_icon), tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip ? tooltip : "",
+                                  -1);
+
+  gtk_widget_set_visible (self->failure_box, failed);
+  gtk_label_set_text (self->error_label,
+                      chorus_message_get_error (self->message) ?: "");
+
+  if (pending)
+    gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "dim-label");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "dim-label");
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.retry", failed);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.discard", failed);
+}
+
+static void
+update_content (ChorusMessageRow *self)
+{
+  g_autofree char *time = format_time (chorus_message_get_created (self->message));
+  const char *author = chorus_message_get_author (self->message);
+
+  /* Plain text on purpose: a message is never read as Pango markup. */
+  gtk_label_set_text (self->author_label, author ?: "");
+  gtk_label_set_text (self->body_label, chorus_message_get_body (self->message) ?: "");
+  gtk_label_set_text (self->time_label, time);
+  adw_avatar_set_text (self->avatar, author);
+}
+
+static void
+message_notify_cb (ChorusMessageRow *self,
+                   GParamSpec       *pspec,
+                   ChorusMessage    *message)
+{
+  g_assert (CHORUS_IS_MESSAGE_ROW (self));
+
+  if (g_strcmp0 (pspec->name, "state") == 0 || g_strcmp0 (pspec->name, "error") == 0)
+    update_state (self);
+  else
+    update_content (self);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  ChorusMessageRow *self = CHORUS_MESSAGE_ROW (widget);
+
+  if (self->message != NULL)
+    g_signal_emit (self, signals[RETRY], 0, self->message);
+}
+
+static void
+discard_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ChorusMessageRow *self = CHORUS_MESSAGE_ROW (widget);
+
+  if (self->message != NULL)
+    g_signal_emit (self, signals[DISCARD], 0, self->message);
+}
+
+static void
+chorus_message_row_dispose (GObject *object)
+{
+  ChorusMessageRow *self = CHORUS_MESSAGE_ROW (object);
+
+  g_clear_object (&self->message_signals);
+  g_clear_object (&self->message);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CHORUS_TYPE_MESSAGE_ROW);
+
+  G_OBJECT_CLASS (chorus_message_row_parent_class)->dispose (object);
+}
+
+static void
+chorus_message_row_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  ChorusMessageRow *self = CHORUS_MESSAGE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MESSAGE:
+      g_value_set_object (value, self->message);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chorus_message_row_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  ChorusMessageRow *self = CHORUS_MESSAGE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MESSAGE:
+      chorus_message_row_set_message (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chorus_message_row_class_init (ChorusMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = chorus_message_row_dispose;
+  object_class->get_property = chorus_message_row_get_property;
+  object_class->set_property = chorus_message_row_set_property;
+
+  properties[PROP_MESSAGE] =
+    g_param_spec_object ("message", NULL, NULL,
+                         CHORUS_TYPE_MESSAGE,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * ChorusMessageRow::retry:
+   * @message: the failed message
+   *
+   * Emitted when the user asks to send a failed message again.
+   */
+  signals[RETRY] = g_signal_new ("retry",
+                                 G_TYPE_FROM_CLASS (klass),
+                                 G_SIGNAL_RUN_LAST,
+                                 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 1, CHORUS_TYPE_MESSAGE);
+
+  /**
+   * ChorusMessageRow::discard:
+   * @message: the failed message
+   *
+   * Emitted when the user asks to drop a failed message.
+   */
+  signals[DISCARD] = g_signal_new ("discard",
+                                   G_TYPE_FROM_CLASS (klass),
+                                   G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 1, CHORUS_TYPE_MESSAGE);
+
+  g_type_ensure (ADW_TYPE_AVATAR);
+  gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "ui/chorus-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, author_label);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, body_label);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, failure_box);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, state_icon);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, time_label);
+
+  gtk_widget_class_install_action (widget_class, "message.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "message.discard", NULL, discard_action);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+}
+
+static void
+chorus_message_row_init (ChorusMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->message_signals = g_signal_group_new (CHORUS_TYPE_MESSAGE);
+  g_signal_group_connect_object (self->message_signals, "notify",
+                                 G_CALLBACK (message_notify_cb), self,
+                                 G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+chorus_message_row_new (void)
+{
+  return g_object_new (CHORUS_TYPE_MESSAGE_ROW, NULL);
+}
+
+ChorusMessage *
+chorus_message_row_get_message (ChorusMessageRow *self)
+{
+  g_return_val_if_fail (CHORUS_IS_MESSAGE_ROW (self), NULL);
+
+  return self->message;
+}
+
+void
+chorus_message_row_set_message (ChorusMessageRow *self,
+                                ChorusMessage    *message)
+{
+  g_return_if_fail (CHORUS_IS_MESSAGE_ROW (self));
+  g_return_if_fail (!message || CHORUS_IS_MESSAGE (message));
+
+  if (!g_set_object (&self->message, message))
+    return;
+
+  g_signal_group_set_target (self->message_signals, message);
+  if (message != NULL)
+    {
+      update_content (self);
+      update_state (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+}

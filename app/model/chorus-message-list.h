@@ -1,0 +1,32 @@
+/* chorus-message-list.h
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "chorus-client.h"
+#include "chorus-message.h"
+
+G_BEGIN_DECLS
+
+#define CHORUS_TYPE_MESSAGE_LIST (chorus_message_list_get_type ())
+
+G_DECLARE_FINAL_TYPE (ChorusMessageList, chorus_message_list, CHORUS, MESSAGE_LIST, GObject)
+
+ChorusMessageList *chorus_message_list_new         (ChorusClient      *client,
+                                                    const char        *channel_id);
+const char        *chorus_message_list_get_channel (ChorusMessageList *self);
+gboolean           chorus_message_list_is_loading  (ChorusMessageList *self);
+ChorusMessage     *chorus_message_list_send        (ChorusMessageList *self,
+                                                    const char        *author,
+                                                    const char        *body);
+void               chorus_message_list_retry       (ChorusMessageList *self,
+                                                    ChorusMessage     *message);
+void               chorus_message_list_discard     (ChorusMessageList *self,
+                                                    ChorusMessage     *message);
+
+G_END_DECLS
