@@ -1,1 +1,279 @@
-/* Not written yet. */
+/* chorus-server.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chorus-server"
+
+#include <libsoup/soup.h>
+
+#include "chorus-connection.h"
+#include "chorus-db.h"
+#include "chorus-server.h"
+
+struct _ChorusServer
+{
+  GObject parent_instance;
+
+  /* Owned references */
+  ChorusDb *db;
+  SoupServer *soup;
+  GPtrArray *connections;
+
+  guint port;
+};
+
+G_DEFINE_FINAL_TYPE (ChorusServer, chorus_server, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (chorus-server-error-quark, chorus_server_error)
+
+enum {
+  CONNECTION_OPENED,
+  CONNECTION_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals [N_SIGNALS];
+
+/* Matches /api/<any version>/sync. The official client keeps a trailing
+ * slash of its base URL, so leading slashes are skipped. */
+static gboolean
+is_sync_path (const char *path)
+{
+  g_auto(GStrv) parts = NULL;
+
+  while (*path == '/')
+    path++;
+
+  parts = g_strsplit (path, "/", -1);
+  return g_strv_length (parts) == 3 &&
+         g_str_equal (parts[0], "api") &&
+         parts[1][0] != '\0' &&
+         g_str_equal (parts[2], "sync");
+}
+
+static void
+early_handler_cb (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  if (!is_sync_path (path))
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static void
+committed_cb (ChorusConnection *origin,
+              GHashTable       *writes,
+              gpointer          user_data)
+{
+  ChorusServer *self = CHORUS_SERVER (user_data);
+  g_autoptr(GPtrArray) connections = NULL;
+
+  /* Refreshing a connection can close it, which edits the list. */
+  connections = g_ptr_array_new_full (self->connections->len, g_object_unref);
+  for (guint i = 0; i < self->connections->len; i++)
+    g_ptr_array_add (connections, g_object_ref (self->connections->pdata[i]));
+
+  for (guint i = 0; i < connections->len; i++)
+    {
+      if (connections->pdata[i] != origin)
+        chorus_connection_refresh (connections->pdata[i], writes, FALSE);
+    }
+}
+
+static void
+connection_closed_cb (ChorusConnection *connection,
+                      gpointer          user_data)
+{
+  ChorusServer *self = CHORUS_SERVER (user_data);
+  g_autoptr(ChorusConnection) hold = g_object_ref (connection);
+
+  g_signal_emit (self, signals[CONNECTION_CLOSED], 0, chorus_connection_get_peer (connection));
+  g_signal_handlers_disconnect_by_data (connection, self);
+  g_ptr_array_remove (self->connections, connection);
+}
+
+static void
+websocket_cb (SoupServer              *soup,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *ws,
+              gpointer                 user_data)
+{
+  ChorusServer *self = CHORUS_SERVER (user_data);
+  ChorusConnection *connection;
+
+  if (self->db == NULL)
+    {
+      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "Server shutting down");
+      return;
+    }
+
+  connection = chorus_connection_new (ws, self->db, soup_server_message_get_remote_host (msg));
+  g_signal_connect (connection, "committed", G_CALLBACK (committed_cb), self);
+  g_signal_connect (connection, "closed", G_CALLBACK (connection_closed_cb), self);
+  g_ptr_array_add (self->connections, connection);
+
+  g_signal_emit (self, signals[CONNECTION_OPENED], 0, chorus_connection_get_peer (connection));
+}
+
+ChorusServer *
+chorus_server_new (const char  *database_path,
+                   GError     **error)
+{
+  g_autoptr(ChorusServer) self = NULL;
+  g_autoptr(ChorusDb) db = NULL;
+
+  g_return_val_if_fail (database_path != NULL, NULL);
+
+  if (!(db = chorus_db_open (database_path, error)))
+    return NULL;
+
+  self = g_object_new (CHORUS_TYPE_SERVER, NULL);
+  self->db = g_steal_pointer (&db);
+  self->soup = soup_server_new ("server-header", "chorus-server", NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, NULL, NULL);
+  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL, websocket_cb, self, NULL);
+
+  return g_steal_pointer (&self);
+}
+
+static guint
+read_listener_port (ChorusServer *self)
+{
+  GSList *listeners = soup_server_get_listeners (self->soup);
+  g_autoptr(GSocketAddress) address = NULL;
+  guint port = 0;
+
+  if (listeners != NULL)
+    address = g_socket_get_local_address (listeners->data, NULL);
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+
+  g_slist_free (listeners);
+  return port;
+}
+
+/*
+ * Listens on @address (NULL means 127.0.0.1) and @port (0 picks a free
+ * one, which chorus_server_get_port() then returns).
+ */
+gboolean
+chorus_server_listen (ChorusServer  *self,
+                      const char    *address,
+                      guint          port,
+                      GError       **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (CHORUS_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
+  g_return_val_if_fail (self->db != NULL, FALSE);
+
+  if (address == NULL)
+    address = "127.0.0.1";
+
+  if (!(inet = g_inet_address_new_from_string (address)))
+    {
+      g_set_error (error, CHORUS_SERVER_ERROR, CHORUS_SERVER_ERROR_LISTEN,
+                   "Invalid listen address '%s': expected an IPv4 or IPv6 address", address);
+      return FALSE;
+    }
+
+  socket_address = g_inet_socket_address_new (inet, port);
+  if (!soup_server_listen (self->soup, socket_address, 0, &local_error))
+    {
+      g_set_error (error, CHORUS_SERVER_ERROR, CHORUS_SERVER_ERROR_LISTEN,
+                   "Could not listen on %s port %u: %s", address, port, local_error->message);
+      return FALSE;
+    }
+
+  self->port = read_listener_port (self);
+  return TRUE;
+}
+
+guint
+chorus_server_get_port (ChorusServer *self)
+{
+  g_return_val_if_fail (CHORUS_IS_SERVER (self), 0);
+
+  return self->port;
+}
+
+/* Closes every connection and the listening sockets, then the database.
+ * The server cannot listen again afterwards. */
+void
+chorus_server_shutdown (ChorusServer *self)
+{
+  g_return_if_fail (CHORUS_IS_SERVER (self));
+
+  for (guint i = 0; i < self->connections->len; i++)
+    g_signal_handlers_disconnect_by_data (self->connections->pdata[i], self);
+  g_ptr_array_set_size (self->connections, 0);
+
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+
+  g_clear_pointer (&self->db, chorus_db_free);
+}
+
+static void
+chorus_server_dispose (GObject *object)
+{
+  ChorusServer *self = CHORUS_SERVER (object);
+
+  chorus_server_shutdown (self);
+  g_clear_object (&self->soup);
+
+  G_OBJECT_CLASS (chorus_server_parent_class)->dispose (object);
+}
+
+static void
+chorus_server_finalize (GObject *object)
+{
+  ChorusServer *self = CHORUS_SERVER (object);
+
+  g_clear_pointer (&self->connections, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (chorus_server_parent_class)->finalize (object);
+}
+
+static void
+chorus_server_class_init (ChorusServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = chorus_server_dispose;
+  object_class->finalize = chorus_server_finalize;
+
+  /**
+   * ChorusServer::connection-opened:
+   * @peer: the client's address
+   *
+   * Emitted when a client has opened a sync WebSocket.
+   */
+  signals[CONNECTION_OPENED] = g_signal_new ("connection-opened", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * ChorusServer::connection-closed:
+   * @peer: the client's address
+   *
+   * Emitted when a client's sync WebSocket has closed.
+   */
+  signals[CONNECTION_CLOSED] = g_signal_new ("connection-closed", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+chorus_server_init (ChorusServer *self)
+{
+  self->connections = g_ptr_array_new_with_free_func (g_object_unref);
+}

@@ -1,0 +1,81 @@
+/* chorus-db.h
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The server's SQLite store: channels, messages, the record of committed
+ * mutations per (session id, request id) and the last commit timestamp.
+ *
+ * Timestamps are nanoseconds since the Unix epoch, kept below 2^63. Each
+ * write transaction takes max (now, last + 1) and stores it in the same
+ * transaction, so they keep increasing across restarts.
+ */
+typedef struct _ChorusDb ChorusDb;
+
+ChorusDb  *chorus_db_open                      (const char  *path,
+                                                GError     **error);
+void       chorus_db_free                      (ChorusDb    *self);
+guint64    chorus_db_get_last_ts               (ChorusDb    *self);
+
+gboolean   chorus_db_begin                     (ChorusDb    *self,
+                                                guint64     *out_ts,
+                                                GError     **error);
+gboolean   chorus_db_commit                    (ChorusDb    *self,
+                                                GError     **error);
+void       chorus_db_rollback                  (ChorusDb    *self);
+
+JsonArray *chorus_db_list_channels             (ChorusDb    *self,
+                                                GError     **error);
+gboolean   chorus_db_has_channel               (ChorusDb    *self,
+                                                const char  *channel_id,
+                                                gboolean    *out_found,
+                                                GError     **error);
+gboolean   chorus_db_has_channel_name          (ChorusDb    *self,
+                                                const char  *name,
+                                                gboolean    *out_found,
+                                                GError     **error);
+char      *chorus_db_insert_channel            (ChorusDb    *self,
+                                                const char  *name,
+                                                guint64      ts,
+                                                GError     **error);
+
+JsonArray *chorus_db_list_messages             (ChorusDb    *self,
+                                                const char  *channel_id,
+                                                guint        limit,
+                                                GError     **error);
+gboolean   chorus_db_find_message_by_client_id (ChorusDb    *self,
+                                                const char  *client_id,
+                                                char       **out_id,
+                                                GError     **error);
+char      *chorus_db_insert_message            (ChorusDb    *self,
+                                                const char  *channel_id,
+                                                const char  *author,
+                                                const char  *body,
+                                                const char  *client_id,
+                                                guint64      ts,
+                                                GError     **error);
+
+gboolean   chorus_db_find_mutation             (ChorusDb    *self,
+                                                const char  *session_id,
+                                                guint32      request_id,
+                                                char       **out_result,
+                                                guint64     *out_ts,
+                                                GError     **error);
+gboolean   chorus_db_record_mutation           (ChorusDb    *self,
+                                                const char  *session_id,
+                                                guint32      request_id,
+                                                const char  *result,
+                                                guint64      ts,
+                                                GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusDb, chorus_db_free)
+
+G_END_DECLS
