@@ -45,4 +45,8 @@ void       chorus_local_store_set_query       (ChorusLocalStore *store,
 GPtrArray *chorus_local_store_get_all_queries (ChorusLocalStore *store,
                                                const char       *udf_path);
 
+void       chorus_query_entry_free            (ChorusQueryEntry *entry);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusQueryEntry, chorus_query_entry_free)
+
 G_END_DECLS

@@ -1,1 +1,521 @@
-/* Not written yet. */
+/* chorus-value.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chorus-value"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "chorus-client.h"
+#include "chorus-value.h"
+
+/* Every Convex number is a float64, so integers beyond 2^53 lose digits. */
+#define MAX_SAFE_INTEGER 9007199254740992.0
+
+/* Encodes @ts as the protocol's EncodedTS: standard base64, with padding,
+ * of the 8 little-endian bytes of the integer. */
+char *
+chorus_encoded_ts_encode (gint64 ts)
+{
+  guint64 value = (guint64) ts;
+  guint8 bytes[8];
+
+  for (guint i = 0; i < 8; i++)
+    bytes[i] = (value >> (8 * i)) & 0xff;
+
+  return g_base64_encode (bytes, sizeof bytes);
+}
+
+static gboolean
+is_base64_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '+' || c == '/' || c == '-' || c == '_';
+}
+
+/* Decodes an EncodedTS. It accepts the URL-safe alphabet too, as the
+ * official client does, and rejects anything that is not 8 bytes. */
+gboolean
+chorus_encoded_ts_decode (const char *text,
+                          gint64     *ts)
+{
+  g_autofree char *standard = NULL;
+  g_autofree guint8 *bytes = NULL;
+  guint64 value = 0;
+  gsize len = 0;
+
+  g_return_val_if_fail (ts != NULL, FALSE);
+
+  if (text == NULL || strlen (text) != 12 || text[11] != '=')
+    return FALSE;
+
+  standard = g_strdup (text);
+  for (guint i = 0; i < 11; i++)
+    {
+      if (!is_base64_char (standard[i]))
+        return FALSE;
+      if (standard[i] == '-')
+        standard[i] = '+';
+      else if (standard[i] == '_')
+        standard[i] = '/';
+    }
+
+  bytes = g_base64_decode (standard, &len);
+  if (len != 8)
+    return FALSE;
+
+  for (guint i = 0; i < 8; i++)
+    value |= ((guint64) bytes[i]) << (8 * i);
+
+  *ts = (gint64) value;
+  return TRUE;
+}
+
+/* Returns "module:function" with one trailing ".js" removed from the
+ * module and "default" as the function when the path names none. */
+char *
+chorus_canonical_udf_path (const char *udf_path)
+{
+  g_autofree char *module = NULL;
+  const char *function = "default";
+  const char *colon;
+
+  g_return_val_if_fail (udf_path != NULL, NULL);
+
+  colon = strrchr (udf_path, ':');
+  if (colon != NULL)
+    {
+      module = g_strndup (udf_path, colon - udf_path);
+      function = colon + 1;
+    }
+  else
+    {
+      module = g_strdup (udf_path);
+    }
+
+  if (g_str_has_suffix (module, ".js"))
+    module[strlen (module) - 3] = '\0';
+
+  return g_strconcat (module, ":", function, NULL);
+}
+
+/* Appends @str as a quoted JSON string. */
+void
+chorus_value_write_string (GString    *out,
+                           const char *str)
+{
+  g_string_append_c (out, '"');
+
+  for (const char *p = str; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", c);
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+
+  g_string_append_c (out, '"');
+}
+
+/* Writes @value the way JavaScript prints a number: integers without a
+ * fraction, everything else with the fewest digits that read back the same. */
+static void
+write_double (GString *out,
+              double   value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[8];
+
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  if (value == 0)
+    {
+      g_string_append_c (out, '0');
+      return;
+    }
+
+  if (value == floor (value) && fabs (value) < 1e21)
+    {
+      g_string_append_printf (out, "%.0f", value);
+      return;
+    }
+
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buffer);
+}
+
+static void
+write_number (GString  *out,
+              JsonNode *node)
+{
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      gint64 value = json_node_get_int (node);
+
+      if (fabs ((double) value) <= MAX_SAFE_INTEGER)
+        g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+      else
+        write_double (out, (double) value);
+    }
+  else
+    {
+      write_double (out, json_node_get_double (node));
+    }
+}
+
+static void
+write_value (GString  *out,
+             JsonNode *node)
+{
+  GType type = json_node_get_value_type (node);
+
+  if (type == G_TYPE_STRING)
+    chorus_value_write_string (out, json_node_get_string (node));
+  else if (type == G_TYPE_BOOLEAN)
+    g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+  else
+    write_number (out, node);
+}
+
+static void
+write_array (GString   *out,
+             JsonArray *array)
+{
+  guint length = json_array_get_length (array);
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < length; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      chorus_value_write_canonical (out, json_array_get_element (array, i));
+    }
+  g_string_append_c (out, ']');
+}
+
+static int
+compare_keys (gconstpointer a,
+              gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
+static void
+write_object (GString    *out,
+              JsonObject *object)
+{
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  JsonObjectIter iter;
+  const char *key;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (keys, (gpointer) key);
+  g_ptr_array_sort (keys, compare_keys);
+
+  g_string_append_c (out, '{');
+  for (guint i = 0; i < keys->len; i++)
+    {
+      key = g_ptr_array_index (keys, i);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      chorus_value_write_string (out, key);
+      g_string_append_c (out, ':');
+      chorus_value_write_canonical (out, json_object_get_member (object, key));
+    }
+  g_string_append_c (out, '}');
+}
+
+/* Appends @node as compact JSON with object keys sorted by byte order, so
+ * equal values always give equal text. NULL is written as JSON null. */
+void
+chorus_value_write_canonical (GString  *out,
+                              JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    g_string_append (out, "null");
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    write_object (out, json_node_get_object (node));
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    write_array (out, json_node_get_array (node));
+  else
+    write_value (out, node);
+}
+
+char *
+chorus_value_to_canonical_string (JsonNode *node)
+{
+  GString *out = g_string_new (NULL);
+
+  chorus_value_write_canonical (out, node);
+  return g_string_free (out, FALSE);
+}
+
+/* Builds the key that identifies a query: the canonical path and the
+ * canonical arguments, with NULL arguments written as {}. */
+char *
+chorus_query_token (const char *canonical_path,
+                    JsonNode   *args)
+{
+  GString *out = g_string_new ("{\"udfPath\":");
+
+  chorus_value_write_string (out, canonical_path);
+  g_string_append (out, ",\"args\":");
+  if (args == NULL)
+    g_string_append (out, "{}");
+  else
+    chorus_value_write_canonical (out, args);
+  g_string_append_c (out, '}');
+
+  return g_string_free (out, FALSE);
+}
+
+/* Returns a sealed node equal to @node: a new reference when @node is
+ * already sealed, otherwise a deep copy, so later changes by the caller
+ * to @node cannot reach the copy. */
+JsonNode *
+chorus_value_dup_sealed (JsonNode *node)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *text = NULL;
+
+  if (node == NULL)
+    return NULL;
+
+  if (json_node_is_immutable (node))
+    return json_node_ref (node);
+
+  text = chorus_value_to_canonical_string (node);
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    g_assert_not_reached ();
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* Returns sealed function arguments, an empty object for NULL. */
+JsonNode *
+chorus_value_dup_args (JsonNode *args)
+{
+  g_autoptr(JsonNode) empty = NULL;
+
+  if (args != NULL)
+    return chorus_value_dup_sealed (args);
+
+  empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  json_node_seal (empty);
+  return g_steal_pointer (&empty);
+}
+
+static gboolean
+is_number (JsonNode *node)
+{
+  GType type = json_node_get_value_type (node);
+
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+static gboolean
+objects_equal (JsonObject *a,
+               JsonObject *b)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *member;
+
+  if (json_object_get_size (a) != json_object_get_size (b))
+    return FALSE;
+
+  json_object_iter_init (&iter, a);
+  while (json_object_iter_next (&iter, &key, &member))
+    {
+      JsonNode *other = json_object_get_member (b, key);
+
+      if (other == NULL || !chorus_value_equal (member, other))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+arrays_equal (JsonArray *a,
+              JsonArray *b)
+{
+  guint length = json_array_get_length (a);
+
+  if (length != json_array_get_length (b))
+    return FALSE;
+
+  for (guint i = 0; i < length; i++)
+    {
+      if (!chorus_value_equal (json_array_get_element (a, i),
+                               json_array_get_element (b, i)))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+scalars_equal (JsonNode *a,
+               JsonNode *b)
+{
+  GType type = json_node_get_value_type (a);
+
+  if (is_number (a) && is_number (b))
+    return json_node_get_double (a) == json_node_get_double (b);
+
+  if (type != json_node_get_value_type (b))
+    return FALSE;
+
+  if (type == G_TYPE_STRING)
+    return g_strcmp0 (json_node_get_string (a), json_node_get_string (b)) == 0;
+
+  return json_node_get_boolean (a) == json_node_get_boolean (b);
+}
+
+/* Compares two values as Convex does. Every JSON number is a float64,
+ * so 1 and 1.0 are equal. NULL (loading) equals only NULL. */
+gboolean
+chorus_value_equal (JsonNode *a,
+                    JsonNode *b)
+{
+  if (a == b)
+    return TRUE;
+  if (a == NULL || b == NULL)
+    return FALSE;
+  if (JSON_NODE_TYPE (a) != JSON_NODE_TYPE (b))
+    return FALSE;
+
+  switch (JSON_NODE_TYPE (a))
+    {
+    case JSON_NODE_OBJECT:
+      return objects_equal (json_node_get_object (a), json_node_get_object (b));
+    case JSON_NODE_ARRAY:
+      return arrays_equal (json_node_get_array (a), json_node_get_array (b));
+    case JSON_NODE_NULL:
+      return TRUE;
+    case JSON_NODE_VALUE:
+    default:
+      return scalars_equal (a, b);
+    }
+}
+
+static gboolean
+set_text_error (GError    **error,
+                const char *message)
+{
+  g_set_error_literal (error, CHORUS_CLIENT_ERROR,
+                       CHORUS_CLIENT_ERROR_PROTOCOL, message);
+  return FALSE;
+}
+
+/* Checks, without recursion, that @text is one JSON object nested at most
+ * @max_depth levels deep. json-glib recurses once per level and also
+ * accepts several documents in a row, so both are checked here first. */
+gboolean
+chorus_json_check_text (const char *text,
+                        guint       max_depth,
+                        GError    **error)
+{
+  gboolean in_string = FALSE;
+  gboolean ended = FALSE;
+  guint depth = 0;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  while (g_ascii_isspace (*text))
+    text++;
+  if (*text != '{')
+    return set_text_error (error, "Frame is not a JSON object");
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          else if (*p == '"')
+            in_string = FALSE;
+        }
+      else if (ended && !g_ascii_isspace (*p))
+        return set_text_error (error, "Frame holds more than one JSON document");
+      else if (*p == '"')
+        in_string = TRUE;
+      else if (*p == '{' || *p == '[')
+        {
+          if (++depth > max_depth)
+            return set_text_error (error, "Frame is nested too deeply");
+        }
+      else if ((*p == '}' || *p == ']') && depth > 0)
+        ended = (--depth == 0);
+    }
+
+  return TRUE;
+}
+
+/* Parses one server frame into a sealed object node that has a string
+ * "type" member. */
+JsonNode *
+chorus_json_parse_frame (const char  *text,
+                         GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *object;
+  JsonNode *root;
+  JsonNode *type;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (!chorus_json_check_text (text, CHORUS_MAX_JSON_DEPTH, error))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, -1, error))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      set_text_error (error, "Frame is not a JSON object");
+      return NULL;
+    }
+
+  object = json_node_get_object (root);
+  type = json_object_get_member (object, "type");
+  if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING)
+    {
+      set_text_error (error, "Frame has no string \"type\" member");
+      return NULL;
+    }
+
+  return json_node_ref (root);
+}

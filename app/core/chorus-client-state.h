@@ -1,0 +1,126 @@
+/* chorus-client-state.h
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "chorus-client-private.h"
+#include "chorus-local-store-private.h"
+
+G_BEGIN_DECLS
+
+/* The client's internal state, shared by chorus-client.c (connection,
+ * public API) and chorus-client-sync.c (server frames, the view). */
+
+/* One subscribed query, shared by every subscription with its token. */
+typedef struct
+{
+  char      *token;
+  char      *udf_path;       /* canonical */
+  JsonNode  *args;           /* sealed */
+  guint      query_id;
+  char      *journal;
+  gboolean   has_journal;
+  GPtrArray *subscriptions;  /* borrowed ChorusSubscription pointers */
+} ChorusQuery;
+
+typedef enum
+{
+  CHORUS_REQUEST_NOT_SENT,
+  CHORUS_REQUEST_REQUESTED,
+  CHORUS_REQUEST_COMPLETED,
+} ChorusRequestState;
+
+typedef struct
+{
+  guint                  request_id;
+  ChorusRequestState     state;
+  char                  *udf_path;  /* as the caller wrote it */
+  JsonNode              *args;      /* sealed */
+  ChorusOptimisticUpdate update;
+  gpointer               update_data;
+  GDestroyNotify         update_data_destroy;
+  GTask                 *task;
+  JsonNode              *result;    /* sealed, once completed */
+  gint64                 ts;        /* commit ts, once completed */
+  GError                *error;     /* set when it failed */
+} ChorusRequest;
+
+typedef struct
+{
+  guint  query_set;
+  gint64 ts;
+  guint  identity;
+} ChorusStateVersion;
+
+/* A query result from the server: a value, or a failure. */
+typedef struct
+{
+  JsonNode *value;
+  GError   *error;
+} ChorusServerResult;
+
+struct _ChorusClient
+{
+  GObject               parent_instance;
+
+  /* Owned references */
+  ChorusTransport      *transport;
+  GMainContext         *context;
+  char                 *session_id;
+  char                 *last_close_reason;
+  GHashTable           *queries;         /* token -> ChorusQuery */
+  GHashTable           *queries_by_id;   /* query id -> borrowed ChorusQuery */
+  GHashTable           *server_results;  /* query id -> ChorusServerResult */
+  GQueue                requests;        /* ChorusRequest, by request id */
+  ChorusLocalStore     *view;
+  GSource              *reconnect_source;
+  GSource              *inactivity_source;
+  GPtrArray            *chunks;
+  char                 *chunk_transition_id;
+
+  ChorusConnectionState state;
+  ChorusStateVersion    remote;
+  gint64                max_observed_ts;
+  guint                 connection_count;
+  guint                 query_set_version;
+  guint                 next_query_id;
+  guint                 next_request_id;
+  guint                 retries;
+  guint                 chunk_total;
+  guint                 client_backoff_ms;
+  guint                 server_backoff_ms;
+  guint                 max_backoff_ms;
+  guint                 inactivity_ms;
+  guint                 started : 1;
+  guint                 terminated : 1;
+  guint                 has_max_observed_ts : 1;
+};
+
+/* chorus-client.c */
+gboolean _chorus_client_send_text      (ChorusClient  *self,
+                                        const char    *text);
+void     _chorus_client_close_socket   (ChorusClient  *self,
+                                        const char    *reason);
+void     _chorus_client_terminate      (ChorusClient  *self);
+void     _chorus_client_request_free   (ChorusRequest *request);
+
+/* chorus-client-sync.c */
+gboolean _chorus_client_handle_frame   (ChorusClient  *self,
+                                        const char    *text,
+                                        GError       **error);
+void     _chorus_client_observe_ts     (ChorusClient  *self,
+                                        gint64         ts);
+gboolean _chorus_client_run_update     (ChorusClient  *self,
+                                        ChorusRequest *request,
+                                        ChorusLocalStore *store);
+void     _chorus_client_recompute      (ChorusClient  *self,
+                                        GPtrArray     *finished);
+void     _chorus_client_notify_changes (ChorusClient  *self);
+void     _chorus_client_finish_requests (ChorusClient *self,
+                                        GPtrArray     *finished);
+void     _chorus_client_server_result_free (ChorusServerResult *result);
+
+G_END_DECLS

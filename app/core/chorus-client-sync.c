@@ -1,0 +1,631 @@
+/* chorus-client-sync.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chorus-client"
+
+#include "config.h"
+
+#include "chorus-client-state.h"
+#include "chorus-subscription-private.h"
+#include "chorus-value.h"
+
+/* Handling of server frames and the optimistic view built from them. */
+
+static gboolean
+set_protocol_error (GError     **error,
+                    const char  *format,
+                    ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+set_protocol_error (GError     **error,
+                    const char  *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error_literal (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL, message);
+
+  return FALSE;
+}
+
+static gboolean
+get_uint (JsonObject *object,
+          const char *name,
+          guint      *out)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  gint64 value;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+
+  value = json_node_get_int (node);
+  if (value < 0 || value > G_MAXUINT32)
+    return FALSE;
+
+  *out = (guint) value;
+  return TRUE;
+}
+
+static const char *
+get_string (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static JsonObject *
+get_object (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  return json_node_get_object (node);
+}
+
+static gboolean
+parse_state_version (JsonObject         *frame,
+                     const char         *name,
+                     ChorusStateVersion *version,
+                     GError            **error)
+{
+  JsonObject *object = get_object (frame, name);
+
+  if (object == NULL ||
+      !get_uint (object, "querySet", &version->query_set) ||
+      !get_uint (object, "identity", &version->identity) ||
+      !chorus_encoded_ts_decode (get_string (object, "ts"), &version->ts))
+    return set_protocol_error (error, "Transition has an invalid %s", name);
+
+  return TRUE;
+}
+
+static gboolean
+versions_equal (const ChorusStateVersion *a,
+                const ChorusStateVersion *b)
+{
+  return a->query_set == b->query_set &&
+         a->ts == b->ts &&
+         a->identity == b->identity;
+}
+
+void
+_chorus_client_server_result_free (ChorusServerResult *result)
+{
+  g_clear_pointer (&result->value, json_node_unref);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
+/* Raises maxObservedTimestamp, which the next Connect frame reports. */
+void
+_chorus_client_observe_ts (ChorusClient *self,
+                           gint64        ts)
+{
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (!self->has_max_observed_ts || ts > self->max_observed_ts)
+    self->max_observed_ts = ts;
+  self->has_max_observed_ts = TRUE;
+}
+
+static gboolean
+check_modification (JsonNode  *node,
+                    GError   **error)
+{
+  JsonObject *object;
+  const char *type;
+  guint query_id;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return set_protocol_error (error, "Transition modification is not an object");
+
+  object = json_node_get_object (node);
+  type = get_string (object, "type");
+  if (!get_uint (object, "queryId", &query_id))
+    return set_protocol_error (error, "Transition modification has no queryId");
+
+  if (g_strcmp0 (type, "QueryUpdated") == 0 || g_strcmp0 (type, "QueryRemoved") == 0)
+    return TRUE;
+  if (g_strcmp0 (type, "QueryFailed") == 0 && get_string (object, "errorMessage") != NULL)
+    return TRUE;
+
+  return set_protocol_error (error, "Transition has an invalid modification of type “%s”",
+                             type ? type : "(none)");
+}
+
+static JsonArray *
+check_modifications (JsonObject  *frame,
+                     GError     **error)
+{
+  JsonNode *node = json_object_get_member (frame, "modifications");
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      set_protocol_error (error, "Transition has no modifications array");
+      return NULL;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      if (!check_modification (json_array_get_element (array, i), error))
+        return NULL;
+    }
+
+  return array;
+}
+
+static void
+store_journal (ChorusClient *self,
+               guint         query_id,
+               JsonObject   *modification)
+{
+  ChorusQuery *query = g_hash_table_lookup (self->queries_by_id, GUINT_TO_POINTER (query_id));
+  JsonNode *journal = json_object_get_member (modification, "journal");
+
+  if (query == NULL || journal == NULL)
+    return;
+
+  g_clear_pointer (&query->journal, g_free);
+  query->journal = g_strdup (get_string (modification, "journal"));
+  query->has_journal = TRUE;
+}
+
+static void
+apply_modification (ChorusClient *self,
+                    JsonObject   *modification)
+{
+  const char *type = get_string (modification, "type");
+  ChorusServerResult *result;
+  JsonNode *value;
+  guint query_id = 0;
+
+  get_uint (modification, "queryId", &query_id);
+  if (g_str_equal (type, "QueryRemoved"))
+    {
+      g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
+      return;
+    }
+
+  result = g_new0 (ChorusServerResult, 1);
+  if (g_str_equal (type, "QueryUpdated"))
+    {
+      value = json_object_get_member (modification, "value");
+      result->value = value ? json_node_ref (value) : json_node_init_null (json_node_alloc ());
+      json_node_seal (result->value);
+    }
+  else
+    {
+      result->error = g_error_new_literal (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_QUERY_FAILED,
+                                           get_string (modification, "errorMessage"));
+    }
+
+  store_journal (self, query_id, modification);
+  g_hash_table_replace (self->server_results, GUINT_TO_POINTER (query_id), result);
+}
+
+static GPtrArray *
+take_reflected_requests (ChorusClient *self,
+                         gint64        ts)
+{
+  GPtrArray *finished = g_ptr_array_new ();
+  GList *link = self->requests.head;
+
+  while (link != NULL)
+    {
+      GList *next = link->next;
+      ChorusRequest *request = link->data;
+
+      if (request->state == CHORUS_REQUEST_COMPLETED && request->ts <= ts)
+        {
+          g_queue_delete_link (&self->requests, link);
+          g_ptr_array_add (finished, request);
+        }
+      link = next;
+    }
+
+  return finished;
+}
+
+static gboolean
+handle_transition (ChorusClient  *self,
+                   JsonObject    *frame,
+                   GError       **error)
+{
+  g_autoptr(GPtrArray) finished = NULL;
+  ChorusStateVersion start, end;
+  JsonArray *modifications;
+
+  if (!parse_state_version (frame, "startVersion", &start, error) ||
+      !parse_state_version (frame, "endVersion", &end, error))
+    return FALSE;
+
+  if (!versions_equal (&start, &self->remote))
+    return set_protocol_error (error,
+                               "Invalid start version %" G_GINT64_FORMAT ":%u:%u, "
+                               "expected %" G_GINT64_FORMAT ":%u:%u",
+                               start.ts, start.query_set, start.identity,
+                               self->remote.ts, self->remote.query_set,
+                               self->remote.identity);
+
+  if (!(modifications = check_modifications (frame, error)))
+    return FALSE;
+
+  _chorus_client_observe_ts (self, end.ts);
+  for (guint i = 0; i < json_array_get_length (modifications); i++)
+    apply_modification (self, json_array_get_object_element (modifications, i));
+  self->remote = end;
+
+  finished = take_reflected_requests (self, end.ts);
+  _chorus_client_recompute (self, finished);
+  _chorus_client_notify_changes (self);
+  self->retries = 0;
+  _chorus_client_finish_requests (self, finished);
+
+  return TRUE;
+}
+
+static ChorusRequest *
+find_request (ChorusClient *self,
+              guint         request_id)
+{
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    {
+      ChorusRequest *request = link->data;
+
+      if (request->request_id == request_id)
+        return request;
+    }
+
+  return NULL;
+}
+
+static void
+fail_request (ChorusClient  *self,
+              ChorusRequest *request,
+              JsonObject    *frame)
+{
+  g_autoptr(GPtrArray) finished = g_ptr_array_new ();
+  const char *message = get_string (frame, "result");
+
+  g_queue_remove (&self->requests, request);
+  request->error = g_error_new_literal (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_MUTATION_FAILED,
+                                        message ? message : "Mutation failed on the server");
+  g_ptr_array_add (finished, request);
+
+  _chorus_client_recompute (self, finished);
+  _chorus_client_notify_changes (self);
+  _chorus_client_finish_requests (self, finished);
+}
+
+static gboolean
+handle_mutation_response (ChorusClient  *self,
+                          JsonObject    *frame,
+                          GError       **error)
+{
+  ChorusRequest *request;
+  JsonNode *success;
+  JsonNode *result;
+  guint request_id;
+  gint64 ts;
+
+  success = json_object_get_member (frame, "success");
+  if (!get_uint (frame, "requestId", &request_id) ||
+      success == NULL || json_node_get_value_type (success) != G_TYPE_BOOLEAN)
+    return set_protocol_error (error, "MutationResponse has no requestId or success");
+
+  request = find_request (self, request_id);
+  if (request == NULL || request->state == CHORUS_REQUEST_COMPLETED)
+    return TRUE;
+
+  if (!json_node_get_boolean (success))
+    {
+      fail_request (self, request, frame);
+      return TRUE;
+    }
+
+  if (!chorus_encoded_ts_decode (get_string (frame, "ts"), &ts))
+    return set_protocol_error (error, "MutationResponse has an invalid ts");
+
+  result = json_object_get_member (frame, "result");
+  request->result = result ? json_node_ref (result) : json_node_init_null (json_node_alloc ());
+  json_node_seal (request->result);
+  request->ts = ts;
+  request->state = CHORUS_REQUEST_COMPLETED;
+  _chorus_client_observe_ts (self, ts);
+
+  return TRUE;
+}
+
+static void
+clear_chunks (ChorusClient *self)
+{
+  g_clear_pointer (&self->chunks, g_ptr_array_unref);
+  g_clear_pointer (&self->chunk_transition_id, g_free);
+  self->chunk_total = 0;
+}
+
+static gboolean
+handle_assembled_transition (ChorusClient  *self,
+                             GError       **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(JsonNode) root = NULL;
+  const char *type;
+
+  for (guint i = 0; i < self->chunks->len; i++)
+    g_string_append (text, g_ptr_array_index (self->chunks, i));
+  clear_chunks (self);
+
+  if (!(root = chorus_json_parse_frame (text->str, error)))
+    return FALSE;
+
+  type = get_string (json_node_get_object (root), "type");
+  if (!g_str_equal (type, "Transition"))
+    return set_protocol_error (error, "TransitionChunk parts do not form a Transition");
+
+  return handle_transition (self, json_node_get_object (root), error);
+}
+
+/* Buffers one part of a Transition that the server split into several
+ * frames. The parts must arrive in order and belong to one transition. */
+static gboolean
+handle_transition_chunk (ChorusClient  *self,
+                         JsonObject    *frame,
+                         GError       **error)
+{
+  const char *chunk = get_string (frame, "chunk");
+  const char *id = get_string (frame, "transitionId");
+  guint part, total;
+
+  if (chunk == NULL || id == NULL ||
+      !get_uint (frame, "partNumber", &part) ||
+      !get_uint (frame, "totalParts", &total) ||
+      total == 0 || part >= total)
+    return set_protocol_error (error, "TransitionChunk has invalid parts");
+
+  if (self->chunks == NULL)
+    {
+      self->chunks = g_ptr_array_new_with_free_func (g_free);
+      self->chunk_transition_id = g_strdup (id);
+      self->chunk_total = total;
+    }
+
+  if (total != self->chunk_total || !g_str_equal (id, self->chunk_transition_id) ||
+      part != self->chunks->len)
+    {
+      clear_chunks (self);
+      return set_protocol_error (error, "TransitionChunk received out of order");
+    }
+
+  g_ptr_array_add (self->chunks, g_strdup (chunk));
+  if (self->chunks->len < total)
+    return TRUE;
+
+  return handle_assembled_transition (self, error);
+}
+
+static gboolean
+handle_fatal_error (ChorusClient *self,
+                    JsonObject   *frame)
+{
+  const char *message = get_string (frame, "error");
+
+  g_warning ("Server reported a fatal error, the client stops: %s",
+             message ? message : "(no message)");
+  _chorus_client_terminate (self);
+
+  return TRUE;
+}
+
+/* Handles one text frame from the server. Returns FALSE with @error set
+ * for a protocol error, after which the caller closes the socket. */
+gboolean
+_chorus_client_handle_frame (ChorusClient  *self,
+                             const char    *text,
+                             GError       **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *frame;
+  const char *type;
+
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (!(root = chorus_json_parse_frame (text, error)))
+    return FALSE;
+
+  frame = json_node_get_object (root);
+  type = get_string (frame, "type");
+
+  if (g_str_equal (type, "Ping"))
+    return TRUE;
+  if (g_str_equal (type, "TransitionChunk"))
+    return handle_transition_chunk (self, frame, error);
+
+  if (self->chunks != NULL)
+    {
+      g_debug ("Dropping an unfinished chunked Transition before a %s frame", type);
+      clear_chunks (self);
+    }
+
+  if (g_str_equal (type, "Transition"))
+    return handle_transition (self, frame, error);
+  if (g_str_equal (type, "MutationResponse"))
+    return handle_mutation_response (self, frame, error);
+  if (g_str_equal (type, "FatalError"))
+    return handle_fatal_error (self, frame);
+  if (g_str_equal (type, "ActionResponse") || g_str_equal (type, "AuthError"))
+    {
+      /* This client sends neither actions nor tokens. */
+      g_debug ("Ignoring a %s frame", type);
+      return TRUE;
+    }
+
+  return set_protocol_error (error, "Unknown frame type “%s”", type);
+}
+
+/* Runs @request's optimistic update on @store. Returns FALSE and sets the
+ * request's error when the update fails. */
+gboolean
+_chorus_client_run_update (ChorusClient     *self,
+                           ChorusRequest    *request,
+                           ChorusLocalStore *store)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (CHORUS_IS_CLIENT (self));
+  g_assert (request->update != NULL);
+
+  if (request->update (store, request->args, request->update_data, &error))
+    return TRUE;
+
+  if (error == NULL)
+    g_set_error (&error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
+                 "Optimistic update of %s failed", request->udf_path);
+  else if (error->domain != CHORUS_CLIENT_ERROR || error->code != CHORUS_CLIENT_ERROR_UPDATE_FAILED)
+    g_prefix_error (&error, "Optimistic update failed: ");
+
+  request->error = g_error_new_literal (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
+                                        error->message);
+  return FALSE;
+}
+
+static int
+compare_query_ids (gconstpointer a,
+                   gconstpointer b)
+{
+  const ChorusQuery *qa = *(ChorusQuery * const *) a;
+  const ChorusQuery *qb = *(ChorusQuery * const *) b;
+
+  return (qa->query_id > qb->query_id) - (qa->query_id < qb->query_id);
+}
+
+static GPtrArray *
+sorted_queries (ChorusClient *self)
+{
+  GPtrArray *queries = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer query;
+
+  g_hash_table_iter_init (&iter, self->queries);
+  while (g_hash_table_iter_next (&iter, NULL, &query))
+    g_ptr_array_add (queries, query);
+
+  g_ptr_array_sort (queries, compare_query_ids);
+  return queries;
+}
+
+static void
+run_updates (ChorusClient     *self,
+             ChorusLocalStore *view,
+             GPtrArray        *finished)
+{
+  GList *link = self->requests.head;
+
+  while (link != NULL)
+    {
+      GList *next = link->next;
+      ChorusRequest *request = link->data;
+
+      if (request->update != NULL && !_chorus_client_run_update (self, request, view))
+        {
+          g_queue_delete_link (&self->requests, link);
+          g_ptr_array_add (finished, request);
+        }
+      link = next;
+    }
+}
+
+/* Rebuilds the view from the server results of the subscribed queries
+ * and replays the remaining optimistic updates in request order. Updates
+ * that fail now are removed and added to @finished. */
+void
+_chorus_client_recompute (ChorusClient *self,
+                          GPtrArray    *finished)
+{
+  g_autoptr(GPtrArray) queries = sorted_queries (self);
+  ChorusLocalStore *view = _chorus_local_store_new ();
+
+  for (guint i = 0; i < queries->len; i++)
+    {
+      ChorusQuery *query = g_ptr_array_index (queries, i);
+      ChorusServerResult *result;
+
+      result = g_hash_table_lookup (self->server_results, GUINT_TO_POINTER (query->query_id));
+      if (result != NULL)
+        _chorus_local_store_put (view, query->token, query->udf_path, query->args,
+                                 result->value, result->error);
+    }
+
+  run_updates (self, view, finished);
+
+  g_clear_pointer (&self->view, _chorus_local_store_free);
+  self->view = view;
+}
+
+/* Moves the view into every subscription, then emits "changed" on those
+ * whose value differs by value, in query id order. */
+void
+_chorus_client_notify_changes (ChorusClient *self)
+{
+  g_autoptr(GPtrArray) queries = sorted_queries (self);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < queries->len; i++)
+    {
+      ChorusQuery *query = g_ptr_array_index (queries, i);
+      ChorusViewEntry *entry = _chorus_local_store_lookup (self->view, query->token);
+
+      for (guint j = 0; j < query->subscriptions->len; j++)
+        {
+          ChorusSubscription *subscription = g_ptr_array_index (query->subscriptions, j);
+
+          if (_chorus_subscription_update (subscription,
+                                           entry ? entry->value : NULL,
+                                           entry ? entry->error : NULL))
+            g_ptr_array_add (changed, g_object_ref (subscription));
+        }
+    }
+
+  for (guint i = 0; i < changed->len; i++)
+    _chorus_subscription_emit_changed (g_ptr_array_index (changed, i));
+}
+
+/* Completes the GTasks of @finished and frees the requests. The caller
+ * has already notified subscribers, so a completion callback reads the
+ * view that includes the mutation's result. */
+void
+_chorus_client_finish_requests (ChorusClient *self,
+                                GPtrArray    *finished)
+{
+  for (guint i = 0; i < finished->len; i++)
+    {
+      ChorusRequest *request = g_ptr_array_index (finished, i);
+
+      if (request->error != NULL)
+        g_task_return_error (request->task, g_steal_pointer (&request->error));
+      else
+        g_task_return_pointer (request->task, json_node_ref (request->result),
+                               (GDestroyNotify) json_node_unref);
+
+      _chorus_client_request_free (request);
+    }
+}

@@ -1,0 +1,38 @@
+/* chorus-local-store-private.h
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "chorus-local-store.h"
+
+G_BEGIN_DECLS
+
+/* One query in the view. A failed entry has @error set and no @value, a
+ * loading entry has neither. */
+typedef struct
+{
+  char     *token;
+  char     *udf_path;  /* canonical */
+  JsonNode *args;      /* sealed */
+  JsonNode *value;     /* sealed, or NULL */
+  GError   *error;
+} ChorusViewEntry;
+
+ChorusLocalStore *_chorus_local_store_new    (void);
+ChorusLocalStore *_chorus_local_store_copy   (ChorusLocalStore *self);
+void              _chorus_local_store_free   (ChorusLocalStore *self);
+ChorusViewEntry  *_chorus_local_store_lookup (ChorusLocalStore *self,
+                                              const char       *token);
+void              _chorus_local_store_put    (ChorusLocalStore *self,
+                                              const char       *token,
+                                              const char       *udf_path,
+                                              JsonNode         *args,
+                                              JsonNode         *value,
+                                              const GError     *error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusLocalStore, _chorus_local_store_free)
+
+G_END_DECLS
