@@ -63,6 +63,17 @@ format_time (gint64 created_ms)
 }
 
 static void
+set_css_class (GtkWidget  *widget,
+               const char *css_class,
+               gboolean    enabled)
+{
+  if (enabled)
+    gtk_widget_add_css_class (widget, css_class);
+  else
+    gtk_widget_remove_css_class (widget, css_class);
+}
+
+static void
 update_state (ChorusMessageRow *self)
 {
   ChorusMessageState state = chorus_message_get_state (self->message);
@@ -87,10 +98,9 @@ update_state (ChorusMessageRow *self)
   gtk_label_set_text (self->error_label,
                       chorus_message_get_error (self->message) ?: "");
 
-  if (pending)
-    gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "dim-label");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "dim-label");
+  set_css_class (GTK_WIDGET (self->body_label), "dim-label", pending);
+  set_css_class (GTK_WIDGET (self), "pending", pending);
+  set_css_class (GTK_WIDGET (self), "failed", failed);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.retry", failed);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.discard", failed);

@@ -12,6 +12,7 @@
 
 #include "chorus-channel-list.h"
 #include "chorus-message-row.h"
+#include "chorus-resources.h"
 #include "chorus-window.h"
 
 struct _ChorusWindow
@@ -347,6 +348,10 @@ chorus_window_class_init (ChorusWindowClass *klass)
                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Referencing the bundle keeps the linker from dropping it out of the
+   * static library; its constructor registers it before main(). */
+  g_assert (chorus_get_resource () != NULL);
 
   g_type_ensure (CHORUS_TYPE_CHANNEL);
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "ui/chorus-window.ui");
