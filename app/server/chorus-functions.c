@@ -181,6 +181,16 @@ check_channel_exists (ChorusDb    *db,
   return TRUE;
 }
 
+/* Wraps @array in a node, taking over the caller's reference. */
+static JsonNode *
+array_node_new (JsonArray *array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  return node;
+}
+
 static JsonNode *
 list_channels (ChorusDb    *db,
                JsonObject  *args,
@@ -195,7 +205,7 @@ list_channels (ChorusDb    *db,
       !(channels = chorus_db_list_channels (db, error)))
     return NULL;
 
-  return json_node_init_array (json_node_alloc (), channels);
+  return array_node_new (channels);
 }
 
 static JsonNode *
@@ -217,7 +227,7 @@ list_messages (ChorusDb    *db,
       !(messages = chorus_db_list_messages (db, channel, MESSAGE_LIST_LIMIT, error)))
     return NULL;
 
-  return json_node_init_array (json_node_alloc (), messages);
+  return array_node_new (messages);
 }
 
 static JsonNode *
