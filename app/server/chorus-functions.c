@@ -12,7 +12,7 @@
 #define AUTHOR_MAX_LENGTH 80
 #define CLIENT_ID_MAX_LENGTH 128
 
-/* A message body holds at most 4000 characters (Unicode code points). That
+/* A message body is at most 4000 characters (Unicode code points). That
  * is plenty for chat, and it keeps every Mutation frame far below the
  * WebSocket payload limit of the server. */
 #define BODY_MAX_LENGTH 4000

@@ -6,6 +6,7 @@
 
 #define G_LOG_DOMAIN "chorus-server-main"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <locale.h>
