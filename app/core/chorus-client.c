@@ -641,6 +641,29 @@ is_supported_scheme (const char *scheme)
          g_strcmp0 (scheme, "ws") == 0 || g_strcmp0 (scheme, "wss") == 0;
 }
 
+/* Builds the sync endpoint URL, ws(s)://host[:port][/path]/api/<version>/sync,
+ * from a deployment URL. */
+char *
+_chorus_client_build_sync_url (const char  *url,
+                               GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL || !is_supported_scheme (g_uri_get_scheme (uri)) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_URL,
+                   "Invalid server URL “%s”: expected an http, https, ws or wss URL with a host",
+                   url);
+      return NULL;
+    }
+
+  return build_sync_url (uri);
+}
+
 /**
  * chorus_client_new_for_url:
  * @url: the deployment URL, http://, https://, ws:// or wss://
@@ -657,23 +680,14 @@ chorus_client_new_for_url (const char  *url,
                            GError     **error)
 {
   g_autoptr(ChorusTransport) transport = NULL;
-  g_autoptr(GUri) uri = NULL;
   g_autofree char *sync_url = NULL;
 
   g_return_val_if_fail (url != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
-  if (uri == NULL || !is_supported_scheme (g_uri_get_scheme (uri)) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      g_set_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_URL,
-                   "Invalid server URL “%s”: expected an http, https, ws or wss URL with a host",
-                   url);
-      return NULL;
-    }
+  if (!(sync_url = _chorus_client_build_sync_url (url, error)))
+    return NULL;
 
-  sync_url = build_sync_url (uri);
   transport = chorus_soup_transport_new (sync_url);
 
   return chorus_client_new (transport);
@@ -809,6 +823,7 @@ _chorus_client_release_subscription (ChorusClient       *self,
                                      ChorusSubscription *subscription)
 {
   const char *token = _chorus_subscription_get_token (subscription);
+  g_autoptr(GPtrArray) finished = NULL;
   ChorusQuery *query;
   guint query_id;
 
@@ -826,6 +841,12 @@ _chorus_client_release_subscription (ChorusClient       *self,
   g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->queries, token);
   send_query_change (self, NULL, query_id);
+
+  /* Drop the server's result from the view, so that a new subscription
+   * to the same query starts out loading. */
+  finished = g_ptr_array_new ();
+  _chorus_client_recompute (self, finished);
+  _chorus_client_finish_requests (self, finished);
 }
 
 /**

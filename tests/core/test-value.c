@@ -1,0 +1,237 @@
+/* test-value.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "chorus-client.h"
+#include "chorus-value.h"
+
+static void
+test_encoded_ts_examples (void)
+{
+  static const struct {
+    gint64      value;
+    const char *text;
+  } cases[] = {
+    { 0, "AAAAAAAAAAA=" },
+    { 10, "CgAAAAAAAAA=" },
+    { 100, "ZAAAAAAAAAA=" },
+    { 200, "yAAAAAAAAAA=" },
+    { 300, "LAEAAAAAAAA=" },
+    { 1000, "6AMAAAAAAAA=" },
+    { 5151996, "/JxOAAAAAAA=" },
+    { G_MAXINT64, "/////////38=" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = chorus_encoded_ts_encode (cases[i].value);
+      gint64 decoded = -1;
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+      g_assert_true (chorus_encoded_ts_decode (cases[i].text, &decoded));
+      g_assert_cmpint (decoded, ==, cases[i].value);
+    }
+}
+
+static void
+test_encoded_ts_invalid (void)
+{
+  static const char * const cases[] = {
+    "", "AAAA", "AAAAAAAAAAA", "AAAAAAAAAAAA", "AAAAAAAAAAAA=", "AAAAAAAA*AA=", "AAAAAAAAA==",
+  };
+  gint64 value = 42;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_false (chorus_encoded_ts_decode (cases[i], &value));
+      g_assert_cmpint (value, ==, 42);
+    }
+
+  g_assert_false (chorus_encoded_ts_decode (NULL, &value));
+  g_assert_true (chorus_encoded_ts_decode ("__________8=", &value));
+  g_assert_cmpint (value, ==, -1);
+}
+
+static void
+test_canonical_udf_path (void)
+{
+  static const struct {
+    const char *input;
+    const char *expected;
+  } cases[] = {
+    { "messages", "messages:default" },
+    { "messages.js:list", "messages:list" },
+    { "dir/mod:fn", "dir/mod:fn" },
+    { "mod.js", "mod:default" },
+    { "a:b:c", "a:b:c" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = chorus_canonical_udf_path (cases[i].input);
+
+      g_assert_cmpstr (path, ==, cases[i].expected);
+    }
+}
+
+static char *
+canonical (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return chorus_value_to_canonical_string (node);
+}
+
+static void
+test_canonical_json (void)
+{
+  static const struct {
+    const char *input;
+    const char *expected;
+  } cases[] = {
+    { "{\"q\": 2, \"p\": 1}", "{\"p\":1,\"q\":2}" },
+    { "{\"b\": {\"z\": [1, {\"y\": 0, \"x\": null}]}, \"a\": true}",
+      "{\"a\":true,\"b\":{\"z\":[1,{\"x\":null,\"y\":0}]}}" },
+    { "[1.0, 0.1, -2.5, 1e21, 1e-7, 123456789012]", "[1,0.1,-2.5,1e+21,1e-07,123456789012]" },
+    { "[\"a\\\"b\\\\c\\n\\u0001\", \"\\u00e9\"]", "[\"a\\\"b\\\\c\\n\\u0001\",\"\303\251\"]" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = canonical (cases[i].input);
+
+      g_assert_cmpstr (text, ==, cases[i].expected);
+    }
+}
+
+static void
+test_query_token_sorted (void)
+{
+  g_autoptr(JsonNode) first = json_from_string ("{\"p\":1,\"q\":2}", NULL);
+  g_autoptr(JsonNode) second = json_from_string ("{\"q\":2.0,\"p\":1}", NULL);
+  g_autofree char *token1 = chorus_query_token ("messages:list", first);
+  g_autofree char *token2 = chorus_query_token ("messages:list", second);
+  g_autofree char *empty = chorus_query_token ("messages:list", NULL);
+
+  g_assert_cmpstr (token1, ==, "{\"udfPath\":\"messages:list\",\"args\":{\"p\":1,\"q\":2}}");
+  g_assert_cmpstr (token1, ==, token2);
+  g_assert_cmpstr (empty, ==, "{\"udfPath\":\"messages:list\",\"args\":{}}");
+}
+
+static void
+test_value_equal (void)
+{
+  g_autoptr(JsonNode) a = json_from_string ("{\"n\":[1,\"x\",null,true]}", NULL);
+  g_autoptr(JsonNode) b = json_from_string ("{\"n\":[1.0,\"x\",null,true]}", NULL);
+  g_autoptr(JsonNode) c = json_from_string ("{\"n\":[1,\"x\",null,false]}", NULL);
+  g_autoptr(JsonNode) d = json_from_string ("{\"n\":[1,\"x\",null,true],\"m\":1}", NULL);
+
+  g_assert_true (chorus_value_equal (a, b));
+  g_assert_false (chorus_value_equal (a, c));
+  g_assert_false (chorus_value_equal (a, d));
+  g_assert_false (chorus_value_equal (a, NULL));
+  g_assert_true (chorus_value_equal (NULL, NULL));
+}
+
+static char *
+nested_object (guint depth)
+{
+  GString *text = g_string_new ("{\"type\":\"Ping\",\"x\":");
+
+  for (guint i = 1; i < depth; i++)
+    g_string_append_c (text, '[');
+  g_string_append_c (text, '0');
+  for (guint i = 1; i < depth; i++)
+    g_string_append_c (text, ']');
+  g_string_append_c (text, '}');
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_check_text (void)
+{
+  g_autofree char *deepest = nested_object (CHORUS_MAX_JSON_DEPTH);
+  g_autofree char *too_deep = nested_object (CHORUS_MAX_JSON_DEPTH + 1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (chorus_json_check_text (deepest, CHORUS_MAX_JSON_DEPTH, NULL));
+  g_assert_true (chorus_json_check_text (" {\"s\":\"}{[\\\"\"} \n", 4, NULL));
+
+  g_assert_false (chorus_json_check_text (too_deep, CHORUS_MAX_JSON_DEPTH, &error));
+  g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  g_assert_false (chorus_json_check_text ("{}{}", 4, &error));
+  g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  g_assert_false (chorus_json_check_text ("[1]", 4, &error));
+  g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
+}
+
+static void
+test_parse_frame (void)
+{
+  static const char * const invalid[] = {
+    "", "not json", "{", "{\"type\":5}", "{\"kind\":\"Ping\"}", "{} {}", "[\"Ping\"]",
+  };
+  g_autoptr(JsonNode) frame = chorus_json_parse_frame ("{\"type\":\"Ping\"}", NULL);
+
+  g_assert_nonnull (frame);
+  g_assert_true (json_node_is_immutable (frame));
+
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = chorus_json_parse_frame (invalid[i], &error);
+
+      g_assert_null (node);
+      g_assert_nonnull (error);
+    }
+}
+
+static void
+test_dup_sealed_copies (void)
+{
+  g_autoptr(JsonNode) original = json_from_string ("{\"a\":[1]}", NULL);
+  g_autoptr(JsonNode) copy = chorus_value_dup_sealed (original);
+  g_autoptr(JsonNode) again = chorus_value_dup_sealed (copy);
+  g_autoptr(JsonNode) empty = chorus_value_dup_args (NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_true (json_node_is_immutable (copy));
+  g_assert_false (json_node_is_immutable (original));
+  g_assert_true (again == copy);
+
+  json_object_set_int_member (json_node_get_object (original), "b", 2);
+  text = chorus_value_to_canonical_string (copy);
+  g_assert_cmpstr (text, ==, "{\"a\":[1]}");
+
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (empty));
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (empty)), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/value/encoded-ts-examples", test_encoded_ts_examples);
+  g_test_add_func ("/core/value/encoded-ts-invalid", test_encoded_ts_invalid);
+  g_test_add_func ("/core/value/canonical-udf-path", test_canonical_udf_path);
+  g_test_add_func ("/core/value/canonical-json", test_canonical_json);
+  g_test_add_func ("/core/value/query-token-sorted", test_query_token_sorted);
+  g_test_add_func ("/core/value/equal-by-value", test_value_equal);
+  g_test_add_func ("/core/value/check-text", test_check_text);
+  g_test_add_func ("/core/value/parse-frame", test_parse_frame);
+  g_test_add_func ("/core/value/dup-sealed-copies", test_dup_sealed_copies);
+
+  return g_test_run ();
+}
