@@ -23,6 +23,10 @@ struct _ChorusServerThread
   gboolean started;
   guint port;
   GError *error;
+
+  /* Test hook: while paused the server thread waits, under mutex. */
+  gboolean paused;
+  gboolean holding;
 };
 
 static void
@@ -127,12 +131,63 @@ chorus_server_thread_get_port (ChorusServerThread *self)
   return self->port;
 }
 
+static gboolean
+hold_while_paused (gpointer data)
+{
+  ChorusServerThread *self = data;
+
+  g_mutex_lock (&self->mutex);
+  self->holding = TRUE;
+  g_cond_broadcast (&self->cond);
+  while (self->paused)
+    g_cond_wait (&self->cond, &self->mutex);
+  self->holding = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * Holds the server thread until chorus_server_thread_resume(): frames
+ * from clients wait unread, as they would behind a slow network. Returns
+ * once the thread is held. For tests that need to see a pending state.
+ */
+void
+chorus_server_thread_pause (ChorusServerThread *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->mutex);
+  self->paused = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, hold_while_paused, self, NULL);
+
+  g_mutex_lock (&self->mutex);
+  while (self->paused && !self->holding)
+    g_cond_wait (&self->cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+chorus_server_thread_resume (ChorusServerThread *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->mutex);
+  self->paused = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
 /* Stops the server, waits for its thread to end and frees @self. */
 void
 chorus_server_thread_stop (ChorusServerThread *self)
 {
   g_return_if_fail (self != NULL);
 
+  chorus_server_thread_resume (self);
   g_main_loop_quit (self->loop);
   g_thread_join (self->thread);
   chorus_server_thread_free (self);

@@ -20,6 +20,8 @@ ChorusServerThread *chorus_server_thread_start    (const char         *database_
                                                    guint               port,
                                                    GError            **error);
 guint               chorus_server_thread_get_port (ChorusServerThread *self);
+void                chorus_server_thread_pause    (ChorusServerThread *self);
+void                chorus_server_thread_resume   (ChorusServerThread *self);
 void                chorus_server_thread_stop     (ChorusServerThread *self);
 
 G_END_DECLS

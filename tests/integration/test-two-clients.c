@@ -82,6 +82,8 @@ fixture_tear_down (Fixture       *fixture,
 {
   chorus_client_stop (fixture->ada);
   chorus_client_stop (fixture->lin);
+  /* Closing the sockets finishes on the main loop. */
+  chorus_test_settle (100);
   g_assert_finalize_object (fixture->ada);
   g_assert_finalize_object (fixture->lin);
   chorus_server_thread_stop (fixture->server);

@@ -53,6 +53,14 @@ items_changed_cb (GListModel *model,
   g_ptr_array_add (fixture->changes, change);
 }
 
+/* Mutations complete from the main loop, as GTasks do. */
+static void
+run_pending_callbacks (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -108,6 +116,7 @@ deliver_rows (Fixture    *fixture,
 
   chorus_fake_transport_deliver (fixture->transport, frame);
   fixture->remote_ts = ts;
+  run_pending_callbacks ();
 }
 
 static void
@@ -128,6 +137,7 @@ deliver_mutation_response (Fixture    *fixture,
                              request_id, result_or_error);
 
   chorus_fake_transport_deliver (fixture->transport, frame);
+  run_pending_callbacks ();
 }
 
 static ChorusMessage *

@@ -25,10 +25,13 @@ chorus_test_wake_cb (gpointer user_data)
 static inline void
 chorus_test_iterate (void)
 {
-  guint wake = g_timeout_add (5, chorus_test_wake_cb, NULL);
+  GSource *wake = g_timeout_source_new (5);
 
+  g_source_set_callback (wake, chorus_test_wake_cb, NULL, NULL);
+  g_source_attach (wake, NULL);
   g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake);
+  g_source_destroy (wake);
+  g_source_unref (wake);
 }
 
 /* Lets the main loop run for @milliseconds, so that anything that should
