@@ -11,8 +11,17 @@
 
 G_BEGIN_DECLS
 
-/* The client's internal state, shared by chorus-client.c (connection,
- * public API) and chorus-client-sync.c (server frames, the view). */
+/* The client's internal state, shared by chorus-client.c (public API),
+ * chorus-client-connection.c (the socket) and chorus-client-sync.c
+ * (server frames, the view). */
+
+#define CHORUS_CLIENT_BACKOFF_MS      100
+#define CHORUS_SERVER_BACKOFF_MS      1000
+#define CHORUS_BUSY_SERVER_BACKOFF_MS 3000
+#define CHORUS_MAX_BACKOFF_MS         16000
+/* libsoup 3.2 has no pong timeout, so silence from the server is caught
+ * here. The server sends a Ping after 15 s without other frames. */
+#define CHORUS_INACTIVITY_MS          60000
 
 /* One subscribed query, shared by every subscription with its token. */
 typedef struct
@@ -100,12 +109,24 @@ struct _ChorusClient
 };
 
 /* chorus-client.c */
+void     _chorus_client_set_state      (ChorusClient  *self,
+                                        ChorusConnectionState state);
+void     _chorus_client_terminate      (ChorusClient  *self);
+void     _chorus_client_request_free   (ChorusRequest *request);
+
+/* chorus-client-connection.c */
+void     _chorus_client_attach_transport (ChorusClient *self);
+void     _chorus_client_connect        (ChorusClient  *self);
+void     _chorus_client_clear_timers   (ChorusClient  *self);
 gboolean _chorus_client_send_text      (ChorusClient  *self,
                                         const char    *text);
 void     _chorus_client_close_socket   (ChorusClient  *self,
                                         const char    *reason);
-void     _chorus_client_terminate      (ChorusClient  *self);
-void     _chorus_client_request_free   (ChorusRequest *request);
+void     _chorus_client_send_query_change (ChorusClient *self,
+                                        ChorusQuery   *added,
+                                        guint          removed_id);
+void     _chorus_client_send_request   (ChorusClient  *self,
+                                        ChorusRequest *request);
 
 /* chorus-client-sync.c */
 gboolean _chorus_client_handle_frame   (ChorusClient  *self,
@@ -121,6 +142,7 @@ void     _chorus_client_recompute      (ChorusClient  *self,
 void     _chorus_client_notify_changes (ChorusClient  *self);
 void     _chorus_client_finish_requests (ChorusClient *self,
                                         GPtrArray     *finished);
+GPtrArray *_chorus_client_list_queries (ChorusClient *self);
 void     _chorus_client_server_result_free (ChorusServerResult *result);
 
 G_END_DECLS

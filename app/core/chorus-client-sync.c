@@ -518,8 +518,10 @@ compare_query_ids (gconstpointer a,
   return (qa->query_id > qb->query_id) - (qa->query_id < qb->query_id);
 }
 
-static GPtrArray *
-sorted_queries (ChorusClient *self)
+/* Returns the subscribed queries in query id order, which is the order
+ * the view and the ModifyQuerySet frames list them in. */
+GPtrArray *
+_chorus_client_list_queries (ChorusClient *self)
 {
   GPtrArray *queries = g_ptr_array_new ();
   GHashTableIter iter;
@@ -561,7 +563,7 @@ void
 _chorus_client_recompute (ChorusClient *self,
                           GPtrArray    *finished)
 {
-  g_autoptr(GPtrArray) queries = sorted_queries (self);
+  g_autoptr(GPtrArray) queries = _chorus_client_list_queries (self);
   ChorusLocalStore *view = _chorus_local_store_new ();
 
   for (guint i = 0; i < queries->len; i++)
@@ -586,7 +588,7 @@ _chorus_client_recompute (ChorusClient *self,
 void
 _chorus_client_notify_changes (ChorusClient *self)
 {
-  g_autoptr(GPtrArray) queries = sorted_queries (self);
+  g_autoptr(GPtrArray) queries = _chorus_client_list_queries (self);
   g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < queries->len; i++)

@@ -15,25 +15,6 @@
 #include "chorus-subscription-private.h"
 #include "chorus-value.h"
 
-#define CLIENT_BACKOFF_MS      100
-#define SERVER_BACKOFF_MS      1000
-#define BUSY_SERVER_BACKOFF_MS 3000
-#define MAX_BACKOFF_MS         16000
-/* libsoup 3.2 has no pong timeout, so silence from the server is caught
- * here. The server sends a Ping after 15 s without other frames. */
-#define INACTIVITY_MS          60000
-
-#define REASON_INACTIVE_SERVER  "InactiveServer"
-#define REASON_FAILED_TO_SEND   "FailedToSendMessage"
-#define REASON_PROTOCOL_ERROR   "ProtocolError"
-
-/* Close reasons that name an overloaded server, which gets a longer wait. */
-static const char * const busy_server_reasons[] = {
-  "SubscriptionsWorkerFullError", "TooManyConcurrentRequests", "CommitterFullError",
-  "AwsTooManyRequestsException", "ExecuteFullError", "SystemTimeoutError",
-  "ExpiredInQueue", "VectorIndexTooLarge", "SearchIndexTooLarge",
-  "TooManyWritesInTimePeriod", NULL
-};
 
 enum {
   PROP_0,
@@ -45,8 +26,6 @@ G_DEFINE_FINAL_TYPE (ChorusClient, chorus_client, G_TYPE_OBJECT)
 G_DEFINE_QUARK (chorus-client-error-quark, chorus_client_error)
 
 static GParamSpec *properties [N_PROPS];
-
-static void connect_socket (ChorusClient *self);
 
 static void
 query_free (ChorusQuery *query)
@@ -73,9 +52,9 @@ _chorus_client_request_free (ChorusRequest *request)
   g_free (request);
 }
 
-static void
-set_state (ChorusClient          *self,
-           ChorusConnectionState  state)
+void
+_chorus_client_set_state (ChorusClient          *self,
+                          ChorusConnectionState  state)
 {
   if (self->state == state)
     return;
@@ -84,361 +63,6 @@ set_state (ChorusClient          *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_CONNECTION_STATE]);
 }
 
-static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static GSource *
-add_timeout (ChorusClient *self,
-             guint         interval_ms,
-             GSourceFunc   callback)
-{
-  GSource *source = g_timeout_source_new (interval_ms);
-
-  g_source_set_callback (source, callback, self, NULL);
-  g_source_attach (source, self->context);
-
-  return source;
-}
-
-static gboolean
-inactivity_timeout_cb (gpointer user_data)
-{
-  ChorusClient *self = user_data;
-
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  g_clear_pointer (&self->inactivity_source, g_source_unref);
-  g_debug ("No frame from the server for %u ms, closing the socket", self->inactivity_ms);
-  _chorus_client_close_socket (self, REASON_INACTIVE_SERVER);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-restart_inactivity_timer (ChorusClient *self)
-{
-  clear_source (&self->inactivity_source);
-  self->inactivity_source = add_timeout (self, self->inactivity_ms, inactivity_timeout_cb);
-}
-
-static gboolean
-reconnect_cb (gpointer user_data)
-{
-  ChorusClient *self = user_data;
-
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  g_clear_pointer (&self->reconnect_source, g_source_unref);
-  connect_socket (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static guint
-initial_backoff (ChorusClient *self,
-                 const char   *reason)
-{
-  if (reason == NULL ||
-      g_str_equal (reason, REASON_INACTIVE_SERVER) ||
-      g_str_equal (reason, REASON_FAILED_TO_SEND) ||
-      g_str_equal (reason, REASON_PROTOCOL_ERROR))
-    return self->client_backoff_ms;
-
-  for (guint i = 0; busy_server_reasons[i] != NULL; i++)
-    {
-      if (g_str_has_prefix (reason, busy_server_reasons[i]))
-        return self->server_backoff_ms * (BUSY_SERVER_BACKOFF_MS / SERVER_BACKOFF_MS);
-    }
-
-  return self->server_backoff_ms;
-}
-
-/* Schedules the next connection attempt: the initial delay doubles with
- * every retry up to the cap, then jitter of ±50 % spreads the clients. */
-static void
-schedule_reconnect (ChorusClient *self,
-                    const char   *reason)
-{
-  double delay = initial_backoff (self, reason);
-  guint interval;
-
-  for (guint i = 0; i < self->retries && delay < self->max_backoff_ms; i++)
-    delay *= 2;
-  delay = MIN (delay, self->max_backoff_ms);
-  interval = (guint) (delay + delay * (g_random_double () - 0.5));
-  self->retries++;
-
-  g_debug ("Reconnecting in %u ms after “%s”", interval, reason ? reason : "stop");
-  clear_source (&self->reconnect_source);
-  self->reconnect_source = add_timeout (self, interval, reconnect_cb);
-}
-
-static void
-transport_closed_cb (ChorusClient *self,
-                     const char   *reason)
-{
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  if (self->state == CHORUS_CONNECTION_DISCONNECTED)
-    return;
-
-  g_debug ("Socket closed: %s", reason ? reason : "(no reason)");
-  clear_source (&self->inactivity_source);
-  g_clear_pointer (&self->chunks, g_ptr_array_unref);
-  g_clear_pointer (&self->chunk_transition_id, g_free);
-  g_free (self->last_close_reason);
-  self->last_close_reason = g_strdup (reason);
-  set_state (self, CHORUS_CONNECTION_DISCONNECTED);
-
-  if (self->started && !self->terminated)
-    schedule_reconnect (self, reason);
-}
-
-/* Closes the socket; the transport emits "closed" before it returns. */
-void
-_chorus_client_close_socket (ChorusClient *self,
-                             const char   *reason)
-{
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  if (self->state == CHORUS_CONNECTION_DISCONNECTED)
-    return;
-
-  chorus_transport_close (self->transport, reason);
-
-  /* A transport that does not report its own close is treated as closed. */
-  if (self->state != CHORUS_CONNECTION_DISCONNECTED)
-    transport_closed_cb (self, reason);
-}
-
-gboolean
-_chorus_client_send_text (ChorusClient *self,
-                          const char   *text)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  if (self->state != CHORUS_CONNECTION_CONNECTED)
-    return FALSE;
-
-  if (chorus_transport_send (self->transport, text, &error))
-    return TRUE;
-
-  g_warning ("Failed to send a frame, reconnecting: %s", error->message);
-  _chorus_client_close_socket (self, REASON_FAILED_TO_SEND);
-
-  return FALSE;
-}
-
-static void
-send_connect (ChorusClient *self)
-{
-  g_autoptr(GString) frame = g_string_new ("{\"type\":\"Connect\",\"sessionId\":");
-
-  chorus_value_write_string (frame, self->session_id);
-  g_string_append_printf (frame, ",\"connectionCount\":%u,\"lastCloseReason\":",
-                          self->connection_count);
-  if (self->last_close_reason != NULL)
-    chorus_value_write_string (frame, self->last_close_reason);
-  else
-    g_string_append (frame, "null");
-
-  if (self->has_max_observed_ts)
-    {
-      g_autofree char *ts = chorus_encoded_ts_encode (self->max_observed_ts);
-
-      g_string_append (frame, ",\"maxObservedTimestamp\":");
-      chorus_value_write_string (frame, ts);
-    }
-
-  g_string_append_printf (frame, ",\"clientTs\":%" G_GINT64_FORMAT "}",
-                          g_get_real_time () / 1000);
-  _chorus_client_send_text (self, frame->str);
-}
-
-static void
-write_args (GString  *frame,
-            JsonNode *args)
-{
-  g_string_append (frame, ",\"args\":[");
-  chorus_value_write_canonical (frame, args);
-  g_string_append (frame, "]");
-}
-
-static void
-write_add (GString     *frame,
-           ChorusQuery *query)
-{
-  g_string_append_printf (frame, "{\"type\":\"Add\",\"queryId\":%u,\"udfPath\":",
-                          query->query_id);
-  chorus_value_write_string (frame, query->udf_path);
-  write_args (frame, query->args);
-
-  if (query->has_journal)
-    {
-      g_string_append (frame, ",\"journal\":");
-      if (query->journal != NULL)
-        chorus_value_write_string (frame, query->journal);
-      else
-        g_string_append (frame, "null");
-    }
-
-  g_string_append_c (frame, '}');
-}
-
-/* Sends a ModifyQuerySet that adds @added (or removes @removed_id when
- * @added is NULL) and advances the local query-set version. */
-static void
-send_query_change (ChorusClient *self,
-                   ChorusQuery  *added,
-                   guint         removed_id)
-{
-  g_autoptr(GString) frame = g_string_new (NULL);
-
-  g_string_append_printf (frame,
-                          "{\"type\":\"ModifyQuerySet\",\"baseVersion\":%u,"
-                          "\"newVersion\":%u,\"modifications\":[",
-                          self->query_set_version, self->query_set_version + 1);
-  self->query_set_version++;
-
-  if (added != NULL)
-    write_add (frame, added);
-  else
-    g_string_append_printf (frame, "{\"type\":\"Remove\",\"queryId\":%u}", removed_id);
-
-  g_string_append (frame, "]}");
-  _chorus_client_send_text (self, frame->str);
-}
-
-static int
-compare_query_ids (gconstpointer a,
-                   gconstpointer b)
-{
-  const ChorusQuery *qa = *(ChorusQuery * const *) a;
-  const ChorusQuery *qb = *(ChorusQuery * const *) b;
-
-  return (qa->query_id > qb->query_id) - (qa->query_id < qb->query_id);
-}
-
-static void
-send_full_query_set (ChorusClient *self)
-{
-  g_autoptr(GString) frame = g_string_new (NULL);
-  g_autoptr(GPtrArray) queries = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer query;
-
-  g_hash_table_iter_init (&iter, self->queries);
-  while (g_hash_table_iter_next (&iter, NULL, &query))
-    g_ptr_array_add (queries, query);
-  g_ptr_array_sort (queries, compare_query_ids);
-
-  g_string_append (frame, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,"
-                          "\"newVersion\":1,\"modifications\":[");
-  for (guint i = 0; i < queries->len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (frame, ',');
-      write_add (frame, g_ptr_array_index (queries, i));
-    }
-  g_string_append (frame, "]}");
-
-  self->query_set_version = 1;
-  _chorus_client_send_text (self, frame->str);
-}
-
-static void
-send_request (ChorusClient  *self,
-              ChorusRequest *request)
-{
-  g_autoptr(GString) frame = g_string_new (NULL);
-
-  g_string_append_printf (frame, "{\"type\":\"Mutation\",\"requestId\":%u,\"udfPath\":",
-                          request->request_id);
-  chorus_value_write_string (frame, request->udf_path);
-  write_args (frame, request->args);
-  g_string_append_c (frame, '}');
-
-  if (_chorus_client_send_text (self, frame->str) &&
-      request->state == CHORUS_REQUEST_NOT_SENT)
-    request->state = CHORUS_REQUEST_REQUESTED;
-}
-
-/* Sends every mutation whose result no Transition has reflected yet,
- * including completed ones, so the server moves this socket past their
- * commit ts. The server answers a repeated requestId from its records. */
-static void
-send_unreflected_requests (ChorusClient *self)
-{
-  for (GList *link = self->requests.head; link != NULL; link = link->next)
-    {
-      if (self->state != CHORUS_CONNECTION_CONNECTED)
-        return;
-      send_request (self, link->data);
-    }
-}
-
-static void
-transport_opened_cb (ChorusClient *self)
-{
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  if (self->state != CHORUS_CONNECTION_CONNECTING)
-    return;
-
-  set_state (self, CHORUS_CONNECTION_CONNECTED);
-  restart_inactivity_timer (self);
-
-  /* A new socket starts a new chain of Transitions from version zero. */
-  memset (&self->remote, 0, sizeof self->remote);
-  g_hash_table_remove_all (self->server_results);
-
-  send_connect (self);
-  self->connection_count++;
-  send_full_query_set (self);
-  send_unreflected_requests (self);
-}
-
-static void
-transport_message_cb (ChorusClient *self,
-                      const char   *text)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  if (self->state != CHORUS_CONNECTION_CONNECTED)
-    return;
-
-  restart_inactivity_timer (self);
-  if (_chorus_client_handle_frame (self, text, &error))
-    return;
-
-  g_warning ("Invalid frame from the server, reconnecting: %s: %.80s",
-             error->message, text);
-  _chorus_client_close_socket (self, REASON_PROTOCOL_ERROR);
-}
-
-static void
-connect_socket (ChorusClient *self)
-{
-  g_assert (CHORUS_IS_CLIENT (self));
-
-  if (self->state != CHORUS_CONNECTION_DISCONNECTED || !self->started || self->terminated)
-    return;
-
-  set_state (self, CHORUS_CONNECTION_CONNECTING);
-  restart_inactivity_timer (self);
-  chorus_transport_open (self->transport);
-}
 
 /* Fails every pending mutation with @code and drops its update. */
 static void
@@ -470,7 +94,7 @@ _chorus_client_terminate (ChorusClient *self)
   g_assert (CHORUS_IS_CLIENT (self));
 
   self->terminated = TRUE;
-  clear_source (&self->reconnect_source);
+  _chorus_client_clear_timers (self);
   _chorus_client_close_socket (self, NULL);
   fail_all_requests (self, "The server stopped the session with a fatal error");
 }
@@ -481,8 +105,7 @@ chorus_client_dispose (GObject *object)
   ChorusClient *self = (ChorusClient *)object;
 
   self->started = FALSE;
-  clear_source (&self->reconnect_source);
-  clear_source (&self->inactivity_source);
+  _chorus_client_clear_timers (self);
 
   if (self->transport != NULL)
     {
@@ -575,10 +198,10 @@ chorus_client_init (ChorusClient *self)
   self->view = _chorus_local_store_new ();
   g_queue_init (&self->requests);
 
-  self->client_backoff_ms = CLIENT_BACKOFF_MS;
-  self->server_backoff_ms = SERVER_BACKOFF_MS;
-  self->max_backoff_ms = MAX_BACKOFF_MS;
-  self->inactivity_ms = INACTIVITY_MS;
+  self->client_backoff_ms = CHORUS_CLIENT_BACKOFF_MS;
+  self->server_backoff_ms = CHORUS_SERVER_BACKOFF_MS;
+  self->max_backoff_ms = CHORUS_MAX_BACKOFF_MS;
+  self->inactivity_ms = CHORUS_INACTIVITY_MS;
 }
 
 /**
@@ -601,12 +224,7 @@ chorus_client_new (ChorusTransport *transport)
   self = g_object_new (CHORUS_TYPE_CLIENT, NULL);
   self->transport = g_object_ref (transport);
 
-  g_signal_connect_object (transport, "opened",
-                           G_CALLBACK (transport_opened_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (transport, "message",
-                           G_CALLBACK (transport_message_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (transport, "closed",
-                           G_CALLBACK (transport_closed_cb), self, G_CONNECT_SWAPPED);
+  _chorus_client_attach_transport (self);
 
   return self;
 }
@@ -708,7 +326,7 @@ chorus_client_start (ChorusClient *self)
     return;
 
   self->started = TRUE;
-  connect_socket (self);
+  _chorus_client_connect (self);
 }
 
 /**
@@ -725,7 +343,7 @@ chorus_client_stop (ChorusClient *self)
   g_return_if_fail (CHORUS_IS_CLIENT (self));
 
   self->started = FALSE;
-  clear_source (&self->reconnect_source);
+  _chorus_client_clear_timers (self);
   _chorus_client_close_socket (self, NULL);
   fail_all_requests (self, "The client was stopped");
 }
@@ -768,7 +386,7 @@ add_query (ChorusClient *self,
 
   g_hash_table_insert (self->queries, query->token, query);
   g_hash_table_insert (self->queries_by_id, GUINT_TO_POINTER (query->query_id), query);
-  send_query_change (self, query, 0);
+  _chorus_client_send_query_change (self, query, 0);
 
   return query;
 }
@@ -840,7 +458,7 @@ _chorus_client_release_subscription (ChorusClient       *self,
   g_hash_table_remove (self->queries_by_id, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->queries, token);
-  send_query_change (self, NULL, query_id);
+  _chorus_client_send_query_change (self, NULL, query_id);
 
   /* Drop the server's result from the view, so that a new subscription
    * to the same query starts out loading. */
@@ -972,7 +590,7 @@ chorus_client_mutation (ChorusClient           *self,
       return;
     }
 
-  send_request (self, request);
+  _chorus_client_send_request (self, request);
 }
 
 /**

@@ -1,0 +1,391 @@
+/* chorus-client-connection.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chorus-client"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "chorus-client-state.h"
+#include "chorus-value.h"
+
+/* The socket's life: opening, the frames sent on open, the inactivity
+ * timer, and reconnecting with backoff after every close. */
+
+#define REASON_INACTIVE_SERVER  "InactiveServer"
+#define REASON_FAILED_TO_SEND   "FailedToSendMessage"
+#define REASON_PROTOCOL_ERROR   "ProtocolError"
+
+/* Close reasons that name an overloaded server, which gets a longer wait. */
+static const char * const busy_server_reasons[] = {
+  "SubscriptionsWorkerFullError", "TooManyConcurrentRequests", "CommitterFullError",
+  "AwsTooManyRequestsException", "ExecuteFullError", "SystemTimeoutError",
+  "ExpiredInQueue", "VectorIndexTooLarge", "SearchIndexTooLarge",
+  "TooManyWritesInTimePeriod", NULL
+};
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static GSource *
+add_timeout (ChorusClient *self,
+             guint         interval_ms,
+             GSourceFunc   callback)
+{
+  GSource *source = g_timeout_source_new (interval_ms);
+
+  g_source_set_callback (source, callback, self, NULL);
+  g_source_attach (source, self->context);
+
+  return source;
+}
+
+static gboolean
+inactivity_timeout_cb (gpointer user_data)
+{
+  ChorusClient *self = user_data;
+
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  g_clear_pointer (&self->inactivity_source, g_source_unref);
+  g_debug ("No frame from the server for %u ms, closing the socket", self->inactivity_ms);
+  _chorus_client_close_socket (self, REASON_INACTIVE_SERVER);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+restart_inactivity_timer (ChorusClient *self)
+{
+  clear_source (&self->inactivity_source);
+  self->inactivity_source = add_timeout (self, self->inactivity_ms, inactivity_timeout_cb);
+}
+
+static gboolean
+reconnect_cb (gpointer user_data)
+{
+  ChorusClient *self = user_data;
+
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  g_clear_pointer (&self->reconnect_source, g_source_unref);
+  _chorus_client_connect (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static guint
+initial_backoff (ChorusClient *self,
+                 const char   *reason)
+{
+  if (reason == NULL ||
+      g_str_equal (reason, REASON_INACTIVE_SERVER) ||
+      g_str_equal (reason, REASON_FAILED_TO_SEND) ||
+      g_str_equal (reason, REASON_PROTOCOL_ERROR))
+    return self->client_backoff_ms;
+
+  for (guint i = 0; busy_server_reasons[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (reason, busy_server_reasons[i]))
+        return self->server_backoff_ms * (CHORUS_BUSY_SERVER_BACKOFF_MS / CHORUS_SERVER_BACKOFF_MS);
+    }
+
+  return self->server_backoff_ms;
+}
+
+/* Schedules the next connection attempt: the initial delay doubles with
+ * every retry up to the cap, then jitter of ±50 % spreads the clients. */
+static void
+schedule_reconnect (ChorusClient *self,
+                    const char   *reason)
+{
+  double delay = initial_backoff (self, reason);
+  guint interval;
+
+  for (guint i = 0; i < self->retries && delay < self->max_backoff_ms; i++)
+    delay *= 2;
+  delay = MIN (delay, self->max_backoff_ms);
+  interval = (guint) (delay + delay * (g_random_double () - 0.5));
+  self->retries++;
+
+  g_debug ("Reconnecting in %u ms after “%s”", interval, reason ? reason : "stop");
+  clear_source (&self->reconnect_source);
+  self->reconnect_source = add_timeout (self, interval, reconnect_cb);
+}
+
+static void
+transport_closed_cb (ChorusClient *self,
+                     const char   *reason)
+{
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (self->state == CHORUS_CONNECTION_DISCONNECTED)
+    return;
+
+  g_debug ("Socket closed: %s", reason ? reason : "(no reason)");
+  clear_source (&self->inactivity_source);
+  g_clear_pointer (&self->chunks, g_ptr_array_unref);
+  g_clear_pointer (&self->chunk_transition_id, g_free);
+  g_free (self->last_close_reason);
+  self->last_close_reason = g_strdup (reason);
+  _chorus_client_set_state (self, CHORUS_CONNECTION_DISCONNECTED);
+
+  if (self->started && !self->terminated)
+    schedule_reconnect (self, reason);
+}
+
+/* Closes the socket; the transport emits "closed" before it returns. */
+void
+_chorus_client_close_socket (ChorusClient *self,
+                             const char   *reason)
+{
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (self->state == CHORUS_CONNECTION_DISCONNECTED)
+    return;
+
+  chorus_transport_close (self->transport, reason);
+
+  /* A transport that does not report its own close is treated as closed. */
+  if (self->state != CHORUS_CONNECTION_DISCONNECTED)
+    transport_closed_cb (self, reason);
+}
+
+gboolean
+_chorus_client_send_text (ChorusClient *self,
+                          const char   *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (self->state != CHORUS_CONNECTION_CONNECTED)
+    return FALSE;
+
+  if (chorus_transport_send (self->transport, text, &error))
+    return TRUE;
+
+  g_warning ("Failed to send a frame, reconnecting: %s", error->message);
+  _chorus_client_close_socket (self, REASON_FAILED_TO_SEND);
+
+  return FALSE;
+}
+
+static void
+send_connect (ChorusClient *self)
+{
+  g_autoptr(GString) frame = g_string_new ("{\"type\":\"Connect\",\"sessionId\":");
+
+  chorus_value_write_string (frame, self->session_id);
+  g_string_append_printf (frame, ",\"connectionCount\":%u,\"lastCloseReason\":",
+                          self->connection_count);
+  if (self->last_close_reason != NULL)
+    chorus_value_write_string (frame, self->last_close_reason);
+  else
+    g_string_append (frame, "null");
+
+  if (self->has_max_observed_ts)
+    {
+      g_autofree char *ts = chorus_encoded_ts_encode (self->max_observed_ts);
+
+      g_string_append (frame, ",\"maxObservedTimestamp\":");
+      chorus_value_write_string (frame, ts);
+    }
+
+  g_string_append_printf (frame, ",\"clientTs\":%" G_GINT64_FORMAT "}",
+                          g_get_real_time () / 1000);
+  _chorus_client_send_text (self, frame->str);
+}
+
+static void
+write_args (GString  *frame,
+            JsonNode *args)
+{
+  g_string_append (frame, ",\"args\":[");
+  chorus_value_write_canonical (frame, args);
+  g_string_append (frame, "]");
+}
+
+static void
+write_add (GString     *frame,
+           ChorusQuery *query)
+{
+  g_string_append_printf (frame, "{\"type\":\"Add\",\"queryId\":%u,\"udfPath\":",
+                          query->query_id);
+  chorus_value_write_string (frame, query->udf_path);
+  write_args (frame, query->args);
+
+  if (query->has_journal)
+    {
+      g_string_append (frame, ",\"journal\":");
+      if (query->journal != NULL)
+        chorus_value_write_string (frame, query->journal);
+      else
+        g_string_append (frame, "null");
+    }
+
+  g_string_append_c (frame, '}');
+}
+
+/* Sends a ModifyQuerySet that adds @added (or removes @removed_id when
+ * @added is NULL) and advances the local query-set version. */
+void
+_chorus_client_send_query_change (ChorusClient *self,
+                                  ChorusQuery  *added,
+                                  guint         removed_id)
+{
+  g_autoptr(GString) frame = g_string_new (NULL);
+
+  g_string_append_printf (frame,
+                          "{\"type\":\"ModifyQuerySet\",\"baseVersion\":%u,"
+                          "\"newVersion\":%u,\"modifications\":[",
+                          self->query_set_version, self->query_set_version + 1);
+  self->query_set_version++;
+
+  if (added != NULL)
+    write_add (frame, added);
+  else
+    g_string_append_printf (frame, "{\"type\":\"Remove\",\"queryId\":%u}", removed_id);
+
+  g_string_append (frame, "]}");
+  _chorus_client_send_text (self, frame->str);
+}
+
+static void
+send_full_query_set (ChorusClient *self)
+{
+  g_autoptr(GString) frame = g_string_new (NULL);
+  g_autoptr(GPtrArray) queries = _chorus_client_list_queries (self);
+
+  g_string_append (frame, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,"
+                          "\"newVersion\":1,\"modifications\":[");
+  for (guint i = 0; i < queries->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (frame, ',');
+      write_add (frame, g_ptr_array_index (queries, i));
+    }
+  g_string_append (frame, "]}");
+
+  self->query_set_version = 1;
+  _chorus_client_send_text (self, frame->str);
+}
+
+void
+_chorus_client_send_request (ChorusClient  *self,
+                             ChorusRequest *request)
+{
+  g_autoptr(GString) frame = g_string_new (NULL);
+
+  g_string_append_printf (frame, "{\"type\":\"Mutation\",\"requestId\":%u,\"udfPath\":",
+                          request->request_id);
+  chorus_value_write_string (frame, request->udf_path);
+  write_args (frame, request->args);
+  g_string_append_c (frame, '}');
+
+  if (_chorus_client_send_text (self, frame->str) &&
+      request->state == CHORUS_REQUEST_NOT_SENT)
+    request->state = CHORUS_REQUEST_REQUESTED;
+}
+
+/* Sends every mutation whose result no Transition has reflected yet,
+ * including completed ones, so the server moves this socket past their
+ * commit ts. The server answers a repeated requestId from its records. */
+static void
+send_unreflected_requests (ChorusClient *self)
+{
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    {
+      if (self->state != CHORUS_CONNECTION_CONNECTED)
+        return;
+      _chorus_client_send_request (self, link->data);
+    }
+}
+
+static void
+transport_opened_cb (ChorusClient *self)
+{
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (self->state != CHORUS_CONNECTION_CONNECTING)
+    return;
+
+  _chorus_client_set_state (self, CHORUS_CONNECTION_CONNECTED);
+  restart_inactivity_timer (self);
+
+  /* A new socket starts a new chain of Transitions from version zero. */
+  memset (&self->remote, 0, sizeof self->remote);
+  g_hash_table_remove_all (self->server_results);
+
+  send_connect (self);
+  self->connection_count++;
+  send_full_query_set (self);
+  send_unreflected_requests (self);
+}
+
+static void
+transport_message_cb (ChorusClient *self,
+                      const char   *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (self->state != CHORUS_CONNECTION_CONNECTED)
+    return;
+
+  restart_inactivity_timer (self);
+  if (_chorus_client_handle_frame (self, text, &error))
+    return;
+
+  g_warning ("Invalid frame from the server, reconnecting: %s: %.80s",
+             error->message, text);
+  _chorus_client_close_socket (self, REASON_PROTOCOL_ERROR);
+}
+
+void
+_chorus_client_connect (ChorusClient *self)
+{
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  if (self->state != CHORUS_CONNECTION_DISCONNECTED || !self->started || self->terminated)
+    return;
+
+  _chorus_client_set_state (self, CHORUS_CONNECTION_CONNECTING);
+  restart_inactivity_timer (self);
+  chorus_transport_open (self->transport);
+}
+
+/* Connects the transport's signals to the client. */
+void
+_chorus_client_attach_transport (ChorusClient *self)
+{
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  g_signal_connect_object (self->transport, "opened",
+                           G_CALLBACK (transport_opened_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->transport, "message",
+                           G_CALLBACK (transport_message_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->transport, "closed",
+                           G_CALLBACK (transport_closed_cb), self, G_CONNECT_SWAPPED);
+}
+
+void
+_chorus_client_clear_timers (ChorusClient *self)
+{
+  g_assert (CHORUS_IS_CLIENT (self));
+
+  clear_source (&self->reconnect_source);
+  clear_source (&self->inactivity_source);
+}
