@@ -145,7 +145,7 @@ transport_closed_cb (ChorusClient *self,
     schedule_reconnect (self, reason);
 }
 
-/* Closes the socket; the transport emits "closed" before it returns. */
+/* Closes the socket. The transport emits "closed" before it returns. */
 void
 _chorus_client_close_socket (ChorusClient *self,
                              const char   *reason)
@@ -301,7 +301,8 @@ _chorus_client_send_request (ChorusClient  *self,
 
 /* Sends every mutation whose result no Transition has reflected yet,
  * including completed ones, so the server moves this socket past their
- * commit ts. The server answers a repeated requestId from its records. */
+ * commit ts. The server replies to a repeated requestId with the result it
+ * stored, without running the mutation again. */
 static void
 send_unreflected_requests (ChorusClient *self)
 {

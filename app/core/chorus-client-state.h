@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 #define CHORUS_BUSY_SERVER_BACKOFF_MS 3000
 #define CHORUS_MAX_BACKOFF_MS         16000
 /* libsoup 3.2 has no pong timeout, so silence from the server is caught
- * here. The server sends a Ping after 15 s without other frames. */
+ * here. A Convex server sends a Ping after 15 s without other frames, so
+ * 60 s of silence means the socket is dead. */
 #define CHORUS_INACTIVITY_MS          60000
 
 /* One subscribed query, shared by every subscription with its token. */

@@ -429,7 +429,7 @@ handle_fatal_error (ChorusClient *self,
 {
   const char *message = get_string (frame, "error");
 
-  g_warning ("Server reported a fatal error, the client stops: %s",
+  g_warning ("Server sent a FatalError, stopping the client: %s",
              message ? message : "(no message)");
   _chorus_client_terminate (self);
 

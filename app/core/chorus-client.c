@@ -64,7 +64,8 @@ _chorus_client_set_state (ChorusClient          *self,
 }
 
 
-/* Fails every pending mutation with @code and drops its update. */
+/* Fails every pending mutation with %CHORUS_CLIENT_ERROR_STOPPED and
+ * @message, and drops its optimistic update. */
 static void
 fail_all_requests (ChorusClient *self,
                    const char   *message)
@@ -123,7 +124,7 @@ chorus_client_finalize (GObject *object)
 {
   ChorusClient *self = (ChorusClient *)object;
 
-  /* Each pending request's GTask holds the client, so none is left here. */
+  /* Each pending request's GTask references the client, so none is left here. */
   g_assert (g_queue_is_empty (&self->requests));
 
   g_clear_pointer (&self->queries_by_id, g_hash_table_unref);
@@ -245,7 +246,7 @@ build_sync_url (GUri *uri)
   if (g_uri_get_port (uri) != -1)
     g_string_append_printf (url, ":%d", g_uri_get_port (uri));
 
-  /* A trailing slash stays, as in the official client. */
+  /* A trailing slash stays, as in the convex npm client. */
   g_string_append (url, g_uri_get_path (uri));
   g_string_append (url, "/api/" PACKAGE_VERSION "/sync");
 
@@ -475,7 +476,7 @@ _chorus_client_release_subscription (ChorusClient       *self,
  *
  * Reads the visible value of a query: the server's result with the
  * pending optimistic updates applied. Values that optimistic updates set
- * for queries nobody subscribed to can be read here too.
+ * for queries without a subscription can be read here too.
  *
  * Returns: (transfer full) (nullable): the sealed value, or NULL while
  *   the query is loading or unknown, or NULL with @error set if it failed

@@ -15,9 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ChorusFakeTransport, chorus_fake_transport, CHORUS, FAKE_TRANSPORT, GObject)
 
 /*
- * A scripted transport for tests. open() only records the request; the
- * test decides when the socket opens (accept), what arrives (deliver) and
- * when the server closes it (drop). Every frame sent while open is kept.
+ * A scripted transport for tests. open() only records the request, and
+ * the test decides when the socket opens (accept), what arrives (deliver)
+ * and when the server closes it (drop). Every frame sent while open is kept.
  */
 
 ChorusFakeTransport *chorus_fake_transport_new              (void);

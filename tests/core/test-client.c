@@ -349,7 +349,7 @@ test_subscription_dedupe (Fixture       *f,
 }
 
 /* Subscribes to the list, delivers ["a"] and makes a mutation that
- * appends "b". Returns the subscription; @changed counts its signals. */
+ * appends "b". Returns the subscription, and @changed counts its signals. */
 static ChorusSubscription *
 set_up_pending_message (Fixture       *f,
                         MutationState *state,
@@ -941,6 +941,34 @@ test_stop_fails_pending (Fixture       *f,
 }
 
 static void
+test_fatal_error_terminates (Fixture       *f,
+                             gconstpointer  data)
+{
+  MutationState state = { 0 };
+  guint changed = 0;
+  g_autoptr(ChorusSubscription) subscription = set_up_pending_message (f, &state, &changed);
+  guint opens = chorus_fake_transport_get_open_count (f->transport);
+
+  g_test_expect_message ("chorus-client", G_LOG_LEVEL_WARNING, "*FatalError*bad session*");
+  chorus_fake_transport_deliver (f->transport, "{\"type\":\"FatalError\",\"error\":\"bad session\"}");
+  g_test_assert_expected_messages ();
+
+  g_assert_false (chorus_fake_transport_is_open (f->transport));
+  g_assert_cmpint (chorus_client_get_connection_state (f->client), ==,
+                   CHORUS_CONNECTION_DISCONNECTED);
+  assert_value (subscription, "[\"a\"]");
+
+  iterate_pending ();
+  g_assert_error (state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_STOPPED);
+
+  g_usleep (10000);
+  iterate_pending ();
+  chorus_client_start (f->client);
+  g_assert_cmpuint (chorus_fake_transport_get_open_count (f->transport), ==, opens);
+  mutation_state_clear (&state);
+}
+
+static void
 test_sync_url (void)
 {
   static const struct {
@@ -1006,6 +1034,7 @@ main (int   argc,
   add_test ("/core/client/send-failure-reconnects", test_send_failure_reconnects);
   add_test ("/core/client/connection-state", test_connection_state_notify);
   add_test ("/core/client/stop-fails-pending", test_stop_fails_pending);
+  add_test ("/core/client/fatal-error-terminates", test_fatal_error_terminates);
   g_test_add_func ("/core/client/sync-url", test_sync_url);
 
   return g_test_run ();
