@@ -24,6 +24,10 @@ enum {
 
 G_DEFINE_FINAL_TYPE (ChorusClient, chorus_client, G_TYPE_OBJECT)
 G_DEFINE_QUARK (chorus-client-error-quark, chorus_client_error)
+G_DEFINE_ENUM_TYPE (ChorusConnectionState, chorus_connection_state,
+  G_DEFINE_ENUM_VALUE (CHORUS_CONNECTION_DISCONNECTED, "disconnected"),
+  G_DEFINE_ENUM_VALUE (CHORUS_CONNECTION_CONNECTING, "connecting"),
+  G_DEFINE_ENUM_VALUE (CHORUS_CONNECTION_CONNECTED, "connected"))
 
 static GParamSpec *properties [N_PROPS];
 
@@ -151,7 +155,7 @@ chorus_client_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_CONNECTION_STATE:
-      g_value_set_int (value, chorus_client_get_connection_state (self));
+      g_value_set_enum (value, chorus_client_get_connection_state (self));
       break;
 
     default:
@@ -171,16 +175,15 @@ chorus_client_class_init (ChorusClientClass *klass)
   /**
    * ChorusClient:connection-state:
    *
-   * The state of the socket to the server, a #ChorusConnectionState.
+   * The state of the socket to the server.
    */
   properties [PROP_CONNECTION_STATE] =
-    g_param_spec_int ("connection-state", NULL, NULL,
-                      CHORUS_CONNECTION_DISCONNECTED,
-                      CHORUS_CONNECTION_CONNECTED,
-                      CHORUS_CONNECTION_DISCONNECTED,
-                      (G_PARAM_READABLE |
-                       G_PARAM_EXPLICIT_NOTIFY |
-                       G_PARAM_STATIC_STRINGS));
+    g_param_spec_enum ("connection-state", NULL, NULL,
+                       CHORUS_TYPE_CONNECTION_STATE,
+                       CHORUS_CONNECTION_DISCONNECTED,
+                       (G_PARAM_READABLE |
+                        G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -34,6 +34,10 @@ typedef enum
   CHORUS_CONNECTION_CONNECTED,
 } ChorusConnectionState;
 
+#define CHORUS_TYPE_CONNECTION_STATE (chorus_connection_state_get_type ())
+
+GType chorus_connection_state_get_type (void);
+
 #define CHORUS_TYPE_CLIENT (chorus_client_get_type ())
 
 G_DECLARE_FINAL_TYPE (ChorusClient, chorus_client, CHORUS, CLIENT, GObject)

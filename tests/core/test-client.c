@@ -900,6 +900,7 @@ static void
 test_connection_state_notify (Fixture       *f,
                               gconstpointer  data)
 {
+  ChorusConnectionState state;
   guint notified = 0;
 
   g_assert_cmpint (chorus_client_get_connection_state (f->client), ==, CHORUS_CONNECTION_CONNECTED);
@@ -913,6 +914,9 @@ test_connection_state_notify (Fixture       *f,
   g_assert_cmpuint (notified, ==, 2);
   accept_socket (f);
   g_assert_cmpuint (notified, ==, 3);
+
+  g_object_get (f->client, "connection-state", &state, NULL);
+  g_assert_cmpint (state, ==, CHORUS_CONNECTION_CONNECTED);
 
   g_signal_handlers_disconnect_by_data (f->client, &notified);
 }
