@@ -104,19 +104,34 @@ initial_backoff (ChorusClient *self,
   return self->server_backoff_ms;
 }
 
-/* Schedules the next connection attempt: the initial delay doubles with
- * every retry up to the cap, then jitter of ±50 % spreads the clients. */
+/* Returns the wait in ms before the reconnect attempt that follows
+ * @retries failed ones: @initial_ms doubled per retry and capped at
+ * @max_ms, then spread by ±50 % with @random, a number in [0, 1). */
+guint
+_chorus_client_backoff_delay (guint  initial_ms,
+                              guint  retries,
+                              guint  max_ms,
+                              double random)
+{
+  double delay = initial_ms;
+
+  for (guint i = 0; i < retries && delay < max_ms; i++)
+    delay *= 2;
+  delay = MIN (delay, max_ms);
+
+  return (guint) (delay + delay * (random - 0.5));
+}
+
+/* Schedules the next connection attempt with exponential backoff, so
+ * that many clients do not reconnect to a failing server in step. */
 static void
 schedule_reconnect (ChorusClient *self,
                     const char   *reason)
 {
-  double delay = initial_backoff (self, reason);
   guint interval;
 
-  for (guint i = 0; i < self->retries && delay < self->max_backoff_ms; i++)
-    delay *= 2;
-  delay = MIN (delay, self->max_backoff_ms);
-  interval = (guint) (delay + delay * (g_random_double () - 0.5));
+  interval = _chorus_client_backoff_delay (initial_backoff (self, reason), self->retries,
+                                           self->max_backoff_ms, g_random_double ());
   self->retries++;
 
   g_debug ("Reconnecting in %u ms after “%s”", interval, reason ? reason : "stop");
@@ -339,9 +354,13 @@ static void
 transport_message_cb (ChorusClient *self,
                       const char   *text)
 {
+  g_autoptr(ChorusClient) hold = NULL;
   g_autoptr(GError) error = NULL;
 
   g_assert (CHORUS_IS_CLIENT (self));
+
+  /* Completion callbacks may drop the last reference to the client. */
+  hold = g_object_ref (self);
 
   if (self->state != CHORUS_CONNECTION_CONNECTED)
     return;

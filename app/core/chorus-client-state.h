@@ -128,6 +128,10 @@ void     _chorus_client_send_query_change (ChorusClient *self,
                                         guint          removed_id);
 void     _chorus_client_send_request   (ChorusClient  *self,
                                         ChorusRequest *request);
+guint    _chorus_client_backoff_delay  (guint          initial_ms,
+                                        guint          retries,
+                                        guint          max_ms,
+                                        double         random);
 
 /* chorus-client-sync.c */
 gboolean _chorus_client_handle_frame   (ChorusClient  *self,

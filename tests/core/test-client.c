@@ -6,7 +6,7 @@
 
 #include "config.h"
 
-#include "chorus-client-private.h"
+#include "chorus-client-state.h"
 #include "chorus-fake-transport.h"
 #include "chorus-value.h"
 
@@ -711,10 +711,13 @@ test_malformed_frames_reconnect (Fixture       *f,
       accept_socket (f);
       frame = sent_frame (f, 0, &connect);
       g_assert_cmpint (json_object_get_int_member (frame, "connectionCount"), ==, i + 1);
+      g_assert_cmpuint (f->client->retries, ==, i + 1);
     }
 
+  /* The backoff starts over once a Transition arrives on a new socket. */
   deliver_list (f, 10, "[\"ok\"]");
   assert_value (subscription, "[\"ok\"]");
+  g_assert_cmpuint (f->client->retries, ==, 0);
 }
 
 static void
@@ -1008,6 +1011,37 @@ test_sync_url (void)
 }
 
 static void
+test_backoff_delay (void)
+{
+  static const struct {
+    guint  initial_ms;
+    guint  retries;
+    double random;
+    guint  expected_ms;
+  } cases[] = {
+    { 100, 0, 0.5, 100 },
+    { 100, 1, 0.5, 200 },
+    { 1000, 3, 0.5, 8000 },
+    { 1000, 4, 0.5, 16000 },
+    { 1000, 10, 0.5, 16000 },
+    { 100, 1000, 0.5, 16000 },
+    { 1000, 10, 0.0, 8000 },
+    { 1000, 10, 0.75, 20000 },
+    { 3000, 0, 0.0, 1500 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      guint delay = _chorus_client_backoff_delay (cases[i].initial_ms, cases[i].retries,
+                                                  16000, cases[i].random);
+
+      g_assert_cmpuint (delay, ==, cases[i].expected_ms);
+    }
+
+  g_assert_cmpuint (_chorus_client_backoff_delay (1000, 10, 16000, 0.999999), <, 24000);
+}
+
+static void
 add_test (const char *name,
           void (*func) (Fixture *, gconstpointer))
 {
@@ -1040,6 +1074,7 @@ main (int   argc,
   add_test ("/core/client/stop-fails-pending", test_stop_fails_pending);
   add_test ("/core/client/fatal-error-terminates", test_fatal_error_terminates);
   g_test_add_func ("/core/client/sync-url", test_sync_url);
+  g_test_add_func ("/core/client/backoff-delay", test_backoff_delay);
 
   return g_test_run ();
 }
