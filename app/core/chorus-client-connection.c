@@ -342,7 +342,7 @@ transport_opened_cb (ChorusClient *self)
 
   /* A new socket starts a new chain of Transitions from version zero. */
   memset (&self->remote, 0, sizeof self->remote);
-  g_hash_table_remove_all (self->server_results);
+  self->results_stale = TRUE;
 
   send_connect (self);
   self->connection_count++;

@@ -107,6 +107,9 @@ struct _ChorusClient
   guint                 started : 1;
   guint                 terminated : 1;
   guint                 has_max_observed_ts : 1;
+  /* The server results are from the previous socket. They stay visible
+   * until the first Transition on the new socket replaces them. */
+  guint                 results_stale : 1;
 };
 
 /* chorus-client.c */

@@ -270,6 +270,10 @@ handle_transition (ChorusClient  *self,
     return FALSE;
 
   _chorus_client_observe_ts (self, end.ts);
+  if (self->results_stale)
+    g_hash_table_remove_all (self->server_results);
+  self->results_stale = FALSE;
+
   for (guint i = 0; i < json_array_get_length (modifications); i++)
     apply_modification (self, json_array_get_object_element (modifications, i));
   self->remote = end;

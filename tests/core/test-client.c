@@ -567,6 +567,7 @@ test_reconnect_resends (Fixture       *f,
 {
   MutationState first = { 0 };
   MutationState second = { 0 };
+  MutationState third = { 0 };
   guint changed = 0;
   g_autoptr(ChorusSubscription) subscription = set_up_pending_message (f, &first, &changed);
   g_autoptr(GPtrArray) old_frames = NULL;
@@ -609,8 +610,16 @@ test_reconnect_resends (Fixture       *f,
                    "{\"type\":\"Mutation\",\"requestId\":1,\"udfPath\":\"messages:send\","
                    "\"args\":[{\"body\":\"c\"}]}");
 
-  /* The view keeps the old values until the first Transition. */
+  /* The view keeps the old values until the first Transition, even when
+   * a failure makes the client rebuild it. */
   assert_value (subscription, "[\"a\",\"b\",\"c\"]");
+  chorus_client_mutation (f->client, "messages:send", NULL, NULL, NULL, NULL,
+                          NULL, mutation_done_cb, &third);
+  deliver_mutation_failure (f, 2, "rejected");
+  assert_value (subscription, "[\"a\",\"b\",\"c\"]");
+  iterate_pending ();
+  g_assert_error (third.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_MUTATION_FAILED);
+
   deliver_mutation_success (f, 0, 200, "null");
   deliver_list (f, 200, "[\"a\",\"b\"]");
   assert_value (subscription, "[\"a\",\"b\",\"c\"]");
@@ -627,6 +636,7 @@ test_reconnect_resends (Fixture       *f,
 
   mutation_state_clear (&first);
   mutation_state_clear (&second);
+  mutation_state_clear (&third);
 }
 
 static void
