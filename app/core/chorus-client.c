@@ -15,7 +15,6 @@
 #include "chorus-subscription-private.h"
 #include "chorus-value.h"
 
-
 enum {
   PROP_0,
   PROP_CONNECTION_STATE,
@@ -60,13 +59,14 @@ void
 _chorus_client_set_state (ChorusClient          *self,
                           ChorusConnectionState  state)
 {
+  g_assert (CHORUS_IS_CLIENT (self));
+
   if (self->state == state)
     return;
 
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_CONNECTION_STATE]);
 }
-
 
 /* Fails every pending mutation with %CHORUS_CLIENT_ERROR_STOPPED and
  * @message, and drops its optimistic update. */
