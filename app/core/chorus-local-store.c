@@ -80,7 +80,7 @@ _chorus_local_store_lookup (ChorusLocalStore *self,
 }
 
 /* Creates or overwrites the entry for @token. @args and @value must be
- * sealed; the store takes new references to them. */
+ * sealed, and the store takes new references to them. */
 void
 _chorus_local_store_put (ChorusLocalStore *self,
                          const char       *token,

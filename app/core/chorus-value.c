@@ -38,7 +38,7 @@ is_base64_char (char c)
 }
 
 /* Decodes an EncodedTS. It accepts the URL-safe alphabet too, as the
- * official client does, and rejects anything that is not 8 bytes. */
+ * convex npm client does, and rejects anything that is not 8 bytes. */
 gboolean
 chorus_encoded_ts_decode (const char *text,
                           gint64     *ts)
