@@ -117,7 +117,7 @@ errors_equal (const GError *a,
 
 /* Stores the new visible state and returns whether it differs by value
  * from the previous one. The caller emits "changed" afterwards, once every
- * subscription holds its new state. */
+ * subscription stores its new state. */
 gboolean
 _chorus_subscription_update (ChorusSubscription *self,
                              JsonNode           *value,
@@ -176,7 +176,8 @@ chorus_subscription_get_args (ChorusSubscription *self)
  * chorus_subscription_get_value:
  *
  * Returns: (transfer none) (nullable): the sealed visible value, or NULL
- *   while the query is loading or failed
+ *   while the query is loading or failed. It stays valid until the next
+ *   "changed" emission. Take a reference to use it longer.
  */
 JsonNode *
 chorus_subscription_get_value (ChorusSubscription *self)
