@@ -254,16 +254,24 @@ chorus_message_new_from_json (JsonObject *object)
   return self;
 }
 
+/* JSON numbers are float64 on the wire, but json-glib parses a number
+ * without a fraction as an int64, so both types can arrive here. */
 static gint64
 get_creation_time (JsonObject *object)
 {
   JsonNode *node = json_object_get_member (object, "_creationTime");
   double value;
 
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_DOUBLE)
+  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
     return 0;
 
-  value = json_node_get_double (node);
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    value = json_node_get_int (node);
+  else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    value = json_node_get_double (node);
+  else
+    return 0;
+
   if (!(value >= 0 && value < (double)G_MAXINT64))
     return 0;
 

@@ -285,6 +285,38 @@ test_confirmation_in_place (Fixture       *fixture,
   g_assert_cmpstr (chorus_message_get_id (message), ==, "m3");
   g_assert_cmpuint (notifies.state, ==, 1);
   g_assert_cmpuint (notifies.id, ==, 1);
+  g_signal_handlers_disconnect_by_data (message, &notifies);
+}
+
+static void
+test_pending_time_kept (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  NotifyCount notifies = { 0 };
+  g_autofree char *first = row_json ("m1", "c1", "Lin", "hello");
+  g_autofree char *other = row_json ("m2", "c2", "Lin", "meanwhile");
+  g_autofree char *rows = g_strdup_printf ("[%s,%s]", first, other);
+  gint64 before = g_get_real_time () / 1000;
+  ChorusMessage *message;
+  gint64 created;
+
+  load_one_row (fixture);
+  message = chorus_message_list_send (fixture->messages, "Ada", "what time is it?");
+  created = chorus_message_get_created (message);
+  g_assert_cmpint (created, >=, before);
+  g_assert_cmpint (created, <=, g_get_real_time () / 1000);
+
+  /* Re-running the update on a new server result keeps the local time. */
+  g_signal_connect (message, "notify", G_CALLBACK (notify_cb), &notifies);
+  deliver_rows (fixture, TS_15, rows);
+
+  g_assert_cmpint (chorus_message_get_created (message), ==, created);
+  g_assert_cmpuint (notifies.other, ==, 0);
+  g_assert_cmpuint (notifies.state, ==, 0);
+  g_assert_cmpuint (notifies.id, ==, 0);
+
+  /* The message outlives this function: stopping the client fails it. */
+  g_signal_handlers_disconnect_by_data (message, &notifies);
 }
 
 static void
@@ -467,6 +499,7 @@ main (int   argc,
 
   ADD ("initial-load-single-emission", test_initial_load_single_emission);
   ADD ("confirmation-in-place", test_confirmation_in_place);
+  ADD ("pending-time-kept", test_pending_time_kept);
   ADD ("failure-stays-visible", test_failure_stays_visible);
   ADD ("retry-same-client-id", test_retry_same_client_id);
   ADD ("discard-removes", test_discard_removes);
