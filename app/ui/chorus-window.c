@@ -26,6 +26,7 @@ struct _ChorusWindow
   GtkScrolledWindow *message_scroller;
   GtkListView       *message_view;
   GtkTextView       *composer;
+  GtkLabel          *composer_placeholder;
 
   /* Owned references */
   ChorusClient       *client;
@@ -144,7 +145,12 @@ show_channel (ChorusWindow  *self,
 
   if (channel != NULL)
     {
-      g_autofree char *subtitle = g_strdup_printf ("# %s", chorus_channel_get_name (channel));
+      const char *name = chorus_channel_get_name (channel);
+      g_autofree char *subtitle = g_strdup_printf ("# %s", name);
+      /* Translators: the hint in the empty composer; %s is a channel name. */
+      g_autofree char *placeholder = g_strdup_printf (_("Message #%s"), name);
+
+      gtk_label_set_text (self->composer_placeholder, placeholder);
 
       self->messages = chorus_message_list_new (self->client, chorus_channel_get_id (channel));
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
@@ -244,9 +250,20 @@ setup_message_view (ChorusWindow *self)
 }
 
 static void
+composer_changed_cb (ChorusWindow  *self,
+                     GtkTextBuffer *buffer)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->composer_placeholder),
+                          gtk_text_buffer_get_char_count (buffer) == 0);
+}
+
+static void
 setup_composer (ChorusWindow *self)
 {
   GtkEventController *keys = gtk_event_controller_key_new ();
+
+  g_signal_connect_object (gtk_text_view_get_buffer (self->composer), "changed",
+                           G_CALLBACK (composer_changed_cb), self, G_CONNECT_SWAPPED);
 
   gtk_event_controller_set_name (keys, "composer-keys");
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
@@ -357,6 +374,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "ui/chorus-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, channel_view);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer_placeholder);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, message_scroller);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, message_view);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, offline_revealer);
