@@ -13,6 +13,7 @@
 
 #include "chorus-application.h"
 #include "chorus-client.h"
+#include "chorus-outbox.h"
 #include "chorus-server-thread.h"
 #include "chorus-window.h"
 
@@ -24,8 +25,12 @@ struct _ChorusApplication
   GSettings          *settings;
   ChorusServerThread *server;
   ChorusClient       *client;
+  ChorusOutbox       *outbox;
   char               *server_url;
   char               *author;
+
+  /* Borrowed references */
+  GtkWindow          *preferences_window;
 };
 
 G_DEFINE_FINAL_TYPE (ChorusApplication, chorus_application, ADW_TYPE_APPLICATION)
@@ -73,11 +78,9 @@ dup_default_author (ChorusApplication *self)
 }
 
 static char *
-start_embedded_server (ChorusApplication  *self,
-                       GError            **error)
+dup_data_folder (GError **error)
 {
   g_autofree char *folder = g_build_filename (g_get_user_data_dir (), "chorus", NULL);
-  g_autofree char *database = g_build_filename (folder, "chorus.sqlite", NULL);
 
   if (g_mkdir_with_parents (folder, 0700) != 0)
     {
@@ -88,11 +91,56 @@ start_embedded_server (ChorusApplication  *self,
       return NULL;
     }
 
+  return g_steal_pointer (&folder);
+}
+
+static char *
+start_embedded_server (ChorusApplication  *self,
+                       GError            **error)
+{
+  g_autofree char *folder = dup_data_folder (error);
+  g_autofree char *database = NULL;
+
+  if (folder == NULL)
+    return NULL;
+
+  database = g_build_filename (folder, "chorus.sqlite", NULL);
   self->server = chorus_server_thread_start (database, 0, error);
   if (self->server == NULL)
     return NULL;
 
   return g_strdup_printf ("http://127.0.0.1:%u", chorus_server_thread_get_port (self->server));
+}
+
+/* Each server gets its own outbox file. The built-in server's address
+ * changes with every start, so its file is called "local" instead. */
+static char *
+build_outbox_name (const char *server_url)
+{
+  g_autofree char *digest = NULL;
+
+  if (server_url == NULL || *server_url == '\0')
+    return g_strdup ("outbox-local.sqlite");
+
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, server_url, -1);
+  return g_strdup_printf ("outbox-%.16s.sqlite", digest);
+}
+
+static gboolean
+open_outbox (ChorusApplication  *self,
+             GError            **error)
+{
+  g_autofree char *folder = dup_data_folder (error);
+  g_autofree char *name = build_outbox_name (self->server_url);
+  g_autofree char *path = NULL;
+
+  if (folder == NULL)
+    return FALSE;
+
+  path = g_build_filename (folder, name, NULL);
+  self->outbox = chorus_outbox_new (self->client, path, error);
+
+  return self->outbox != NULL;
 }
 
 static gboolean
@@ -117,7 +165,7 @@ connect_client (ChorusApplication  *self,
     return FALSE;
 
   chorus_client_start (self->client);
-  return TRUE;
+  return open_outbox (self, error);
 }
 
 static void
@@ -156,7 +204,7 @@ chorus_application_activate (GApplication *application)
   if (self->author == NULL)
     self->author = dup_default_author (self);
 
-  window = GTK_WINDOW (chorus_window_new (GTK_APPLICATION (self), self->client, self->author));
+  window = GTK_WINDOW (chorus_window_new (GTK_APPLICATION (self), self->outbox, self->author));
   gtk_window_present (window);
 }
 
@@ -165,11 +213,14 @@ chorus_application_startup (GApplication *application)
 {
   ChorusApplication *self = CHORUS_APPLICATION (application);
   const char *quit_accels[] = { "<Control>q", NULL };
+  const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (chorus_application_parent_class)->startup (application);
 
   self->settings = g_settings_new (APP_ID);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
 }
 
 static void
@@ -179,6 +230,7 @@ chorus_application_shutdown (GApplication *application)
 
   if (self->client != NULL)
     chorus_client_stop (self->client);
+  g_clear_object (&self->outbox);
   g_clear_object (&self->client);
   g_clear_pointer (&self->server, chorus_server_thread_stop);
 
@@ -190,6 +242,7 @@ chorus_application_finalize (GObject *object)
 {
   ChorusApplication *self = CHORUS_APPLICATION (object);
 
+  g_clear_weak_pointer (&self->preferences_window);
   g_clear_object (&self->settings);
   g_free (self->server_url);
   g_free (self->author);
@@ -229,17 +282,127 @@ about_activated (GSimpleAction *action,
   adw_show_about_window (gtk_application_get_active_window (application),
                          "application-name", _("Chorus"),
                          "application-icon", APP_ID,
-                         "developer-name", _("The Chorus developers"),
+                         "developer-name", "The Chorus developers",
                          "developers", developers,
                          "version", PACKAGE_VERSION,
+                         "copyright", "© 2026 The Chorus developers",
                          "license-type", GTK_LICENSE_GPL_3_0,
+                         "website", "https://github.com/chorus-chat/chorus",
+                         "issue-url", "https://github.com/chorus-chat/chorus/issues",
+                         /* Translators: Replace this with your name, one
+                          * translator a line, e.g. "Ada Lovelace <ada@example.org>". */
+                         "translator-credits", _("translator-credits"),
                          "comments", _("Chat in channels, with messages that appear the moment you send them."),
                          NULL);
+}
+
+/* Uses the same parser as the client at startup, so a URL saved here is
+ * one that Chorus can connect to. An empty URL selects the built-in server. */
+static gboolean
+is_valid_server_url (const char *url)
+{
+  g_autoptr(ChorusClient) probe = NULL;
+
+  if (*url == '\0')
+    return TRUE;
+
+  probe = chorus_client_new_for_url (url, NULL);
+
+  return probe != NULL;
+}
+
+static void
+server_url_applied_cb (AdwEntryRow       *row,
+                       ChorusApplication *self)
+{
+  g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+  GtkRoot *window = gtk_widget_get_root (GTK_WIDGET (row));
+
+  if (!is_valid_server_url (url))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (window),
+                                        adw_toast_new (_("Enter an address that starts with http://, https://, ws:// or wss://")));
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+  g_settings_set_string (self->settings, "server-url", url);
+}
+
+static void
+server_url_changed_cb (AdwEntryRow *row)
+{
+  gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+}
+
+static void
+display_name_applied_cb (AdwEntryRow       *row,
+                         ChorusApplication *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+
+  g_settings_set_string (self->settings, "display-name", name);
+}
+
+static void
+load_text_setting (ChorusApplication *self,
+                   GtkBuilder        *builder,
+                   const char        *row_id,
+                   const char        *key)
+{
+  GtkEditable *row = GTK_EDITABLE (gtk_builder_get_object (builder, row_id));
+  g_autofree char *value = g_settings_get_string (self->settings, key);
+
+  gtk_editable_set_text (row, value);
+}
+
+static GtkWindow *
+create_preferences_window (ChorusApplication *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  GObject *server_url_row;
+
+  builder = gtk_builder_new_from_resource ("/io/github/chorus_chat/Chorus/ui/chorus-preferences-window.ui");
+
+  load_text_setting (self, builder, "server_url_row", "server-url");
+  load_text_setting (self, builder, "display_name_row", "display-name");
+  g_settings_bind (self->settings, "notifications",
+                   gtk_builder_get_object (builder, "notifications_switch"), "active",
+                   G_SETTINGS_BIND_DEFAULT);
+
+  server_url_row = gtk_builder_get_object (builder, "server_url_row");
+  g_signal_connect_object (server_url_row, "apply", G_CALLBACK (server_url_applied_cb), self, 0);
+  g_signal_connect (server_url_row, "changed", G_CALLBACK (server_url_changed_cb), NULL);
+  g_signal_connect_object (gtk_builder_get_object (builder, "display_name_row"), "apply",
+                           G_CALLBACK (display_name_applied_cb), self, 0);
+
+  return GTK_WINDOW (gtk_builder_get_object (builder, "preferences_window"));
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (user_data);
+
+  if (self->preferences_window == NULL)
+    {
+      GtkWindow *window = create_preferences_window (self);
+
+      gtk_window_set_transient_for (window, gtk_application_get_active_window (GTK_APPLICATION (self)));
+      gtk_window_set_application (window, GTK_APPLICATION (self));
+      g_set_weak_pointer (&self->preferences_window, window);
+    }
+
+  gtk_window_present (self->preferences_window);
 }
 
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "preferences", preferences_activated },
 };
 
 static void
