@@ -156,7 +156,12 @@ transport_closed_cb (ChorusClient *self,
   self->last_close_reason = g_strdup (reason);
   _chorus_client_set_state (self, CHORUS_CONNECTION_DISCONNECTED);
 
-  if (self->started && !self->terminated)
+  if (self->restart_now)
+    {
+      self->restart_now = FALSE;
+      _chorus_client_connect (self);
+    }
+  else if (self->started && !self->terminated)
     schedule_reconnect (self, reason);
 }
 
@@ -303,8 +308,8 @@ _chorus_client_send_request (ChorusClient  *self,
 {
   g_autoptr(GString) frame = g_string_new (NULL);
 
-  g_string_append_printf (frame, "{\"type\":\"Mutation\",\"requestId\":%u,\"udfPath\":",
-                          request->request_id);
+  g_string_append_printf (frame, "{\"type\":\"%s\",\"requestId\":%u,\"udfPath\":",
+                          request->is_action ? "Action" : "Mutation", request->request_id);
   chorus_value_write_string (frame, request->udf_path);
   write_args (frame, request->args);
   g_string_append_c (frame, '}');
@@ -314,19 +319,51 @@ _chorus_client_send_request (ChorusClient  *self,
     request->state = CHORUS_REQUEST_REQUESTED;
 }
 
+/* Takes the actions that were sent on an earlier socket out of the
+ * queue. They are not sent again, because an action may not be idempotent. */
+static GPtrArray *
+take_lost_actions (ChorusClient *self)
+{
+  GPtrArray *lost = g_ptr_array_new ();
+  GList *link = self->requests.head;
+
+  while (link != NULL)
+    {
+      GList *next = link->next;
+      ChorusRequest *request = link->data;
+
+      if (request->is_action && request->state == CHORUS_REQUEST_REQUESTED)
+        {
+          request->error = g_error_new_literal (CHORUS_CLIENT_ERROR,
+                                                CHORUS_CLIENT_ERROR_CONNECTION_LOST,
+                                                "Connection lost while action was in flight");
+          g_queue_delete_link (&self->requests, link);
+          g_ptr_array_add (lost, request);
+        }
+      link = next;
+    }
+
+  return lost;
+}
+
 /* Sends every mutation whose result no Transition has reflected yet,
  * including completed ones, so the server moves this socket past their
- * commit ts. The server replies to a repeated requestId with the result it
- * stored, without running the mutation again. */
+ * commit ts, and every action not sent yet. The server replies to a
+ * repeated mutation requestId with the result it stored, without running
+ * the mutation again. Actions sent on the old socket fail. */
 static void
 send_unreflected_requests (ChorusClient *self)
 {
+  g_autoptr(GPtrArray) lost = take_lost_actions (self);
+
   for (GList *link = self->requests.head; link != NULL; link = link->next)
     {
       if (self->state != CHORUS_CONNECTION_CONNECTED)
-        return;
+        break;
       _chorus_client_send_request (self, link->data);
     }
+
+  _chorus_client_finish_requests (self, lost);
 }
 
 static void
@@ -346,6 +383,7 @@ transport_opened_cb (ChorusClient *self)
 
   send_connect (self);
   self->connection_count++;
+  _chorus_client_auth_socket_opened (self);
   send_full_query_set (self);
   send_unreflected_requests (self);
 }

@@ -47,6 +47,7 @@ typedef struct
 {
   guint                  request_id;
   ChorusRequestState     state;
+  gboolean               is_action;
   char                  *udf_path;  /* as the caller wrote it */
   JsonNode              *args;      /* sealed */
   ChorusOptimisticUpdate update;
@@ -104,6 +105,16 @@ struct _ChorusClient
   guint                 server_backoff_ms;
   guint                 max_backoff_ms;
   guint                 inactivity_ms;
+  ChorusTokenProvider   token_provider;
+  gpointer              token_provider_data;
+  GDestroyNotify        token_provider_destroy;
+  char                 *auth_token;
+  guint                 identity_version;
+  guint                 auth_retries;
+  guint                 authenticated : 1;
+  guint                 awaiting_auth : 1;
+  /* Reconnect at once, without backoff, after an AuthError. */
+  guint                 restart_now : 1;
   guint                 started : 1;
   guint                 terminated : 1;
   guint                 has_max_observed_ts : 1;
@@ -115,7 +126,8 @@ struct _ChorusClient
 /* chorus-client.c */
 void     _chorus_client_set_state      (ChorusClient  *self,
                                         ChorusConnectionState state);
-void     _chorus_client_terminate      (ChorusClient  *self);
+void     _chorus_client_terminate      (ChorusClient  *self,
+                                        const char    *message);
 void     _chorus_client_request_free   (ChorusRequest *request);
 
 /* chorus-client-connection.c */
@@ -135,6 +147,17 @@ guint    _chorus_client_backoff_delay  (guint          initial_ms,
                                         guint          retries,
                                         guint          max_ms,
                                         double         random);
+
+/* chorus-client-auth.c */
+void     _chorus_client_send_authenticate  (ChorusClient *self);
+void     _chorus_client_auth_socket_opened (ChorusClient *self);
+void     _chorus_client_auth_transition    (ChorusClient *self,
+                                            const ChorusStateVersion *start,
+                                            const ChorusStateVersion *end);
+void     _chorus_client_clear_token_provider (ChorusClient *self);
+gboolean _chorus_client_handle_auth_error  (ChorusClient *self,
+                                            JsonObject   *frame,
+                                            GError      **error);
 
 /* chorus-client-sync.c */
 gboolean _chorus_client_handle_frame   (ChorusClient  *self,

@@ -189,6 +189,22 @@ store_journal (ChorusClient *self,
   query->has_journal = TRUE;
 }
 
+/* Turns a result whose value is not a valid Convex value into a failed
+ * result, so the query shows an error instead of a wrongly decoded value. */
+static void
+check_result_value (ChorusServerResult *result)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (chorus_value_check (result->value, &error))
+    return;
+
+  g_warning ("The server sent an invalid query result: %s", error->message);
+  g_clear_pointer (&result->value, json_node_unref);
+  result->error = g_error_new (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_VALUE,
+                               "The server sent an invalid value: %s", error->message);
+}
+
 static void
 apply_modification (ChorusClient *self,
                     JsonObject   *modification)
@@ -211,6 +227,7 @@ apply_modification (ChorusClient *self,
       value = json_object_get_member (modification, "value");
       result->value = value ? json_node_ref (value) : json_node_init_null (json_node_alloc ());
       json_node_seal (result->value);
+      check_result_value (result);
     }
   else
     {
@@ -277,6 +294,7 @@ handle_transition (ChorusClient  *self,
   for (guint i = 0; i < json_array_get_length (modifications); i++)
     apply_modification (self, json_array_get_object_element (modifications, i));
   self->remote = end;
+  _chorus_client_auth_transition (self, &start, &end);
 
   finished = take_reflected_requests (self, end.ts);
   _chorus_client_recompute (self, finished);
@@ -302,56 +320,116 @@ find_request (ChorusClient *self,
   return NULL;
 }
 
+/* Removes @request from the queue and completes it with @error, or with
+ * its result when @error is NULL. A mutation's optimistic update is
+ * dropped in the same step. */
 static void
-fail_request (ChorusClient  *self,
-              ChorusRequest *request,
-              JsonObject    *frame)
+complete_request_now (ChorusClient  *self,
+                      ChorusRequest *request,
+                      GError        *error)
 {
   g_autoptr(GPtrArray) finished = g_ptr_array_new ();
-  const char *message = get_string (frame, "result");
 
   g_queue_remove (&self->requests, request);
-  request->error = g_error_new_literal (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_MUTATION_FAILED,
-                                        message ? message : "Mutation failed on the server");
+  request->error = error;
   g_ptr_array_add (finished, request);
 
-  _chorus_client_recompute (self, finished);
-  _chorus_client_notify_changes (self);
+  if (!request->is_action)
+    {
+      _chorus_client_recompute (self, finished);
+      _chorus_client_notify_changes (self);
+    }
   _chorus_client_finish_requests (self, finished);
 }
 
+static GError *
+new_failure (ChorusRequest *request,
+             JsonObject    *frame)
+{
+  const char *message = get_string (frame, "result");
+
+  if (message == NULL)
+    message = request->is_action ? "Action failed on the server" : "Mutation failed on the server";
+
+  return g_error_new_literal (CHORUS_CLIENT_ERROR,
+                              request->is_action ? CHORUS_CLIENT_ERROR_ACTION_FAILED
+                                                 : CHORUS_CLIENT_ERROR_MUTATION_FAILED,
+                              message);
+}
+
+/* Stores the result of a successful response in @request. Returns an
+ * error when the result is not a valid Convex value. */
+static GError *
+take_result (ChorusRequest *request,
+             JsonObject    *frame)
+{
+  JsonNode *result = json_object_get_member (frame, "result");
+  GError *error = NULL;
+
+  request->result = result ? json_node_ref (result) : json_node_init_null (json_node_alloc ());
+  json_node_seal (request->result);
+
+  if (!chorus_value_check (request->result, &error))
+    g_prefix_error (&error, "The server sent an invalid result: ");
+
+  return error;
+}
+
 static gboolean
-handle_mutation_response (ChorusClient  *self,
-                          JsonObject    *frame,
-                          GError       **error)
+parse_response (JsonObject  *frame,
+                guint       *request_id,
+                gboolean    *success,
+                GError     **error)
+{
+  JsonNode *node = json_object_get_member (frame, "success");
+
+  if (!get_uint (frame, "requestId", request_id) ||
+      node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return set_protocol_error (error, "%s has no requestId or success",
+                               get_string (frame, "type"));
+
+  *success = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* Handles a MutationResponse or an ActionResponse. A response for an
+ * unknown or already completed request is ignored, as the server may
+ * answer a request that was sent again after a reconnect twice. */
+static gboolean
+handle_response (ChorusClient  *self,
+                 JsonObject    *frame,
+                 gboolean       is_action,
+                 GError       **error)
 {
   ChorusRequest *request;
-  JsonNode *success;
-  JsonNode *result;
-  guint request_id;
-  gint64 ts;
+  GError *result_error;
+  gboolean success = FALSE;
+  guint request_id = 0;
+  gint64 ts = 0;
 
-  success = json_object_get_member (frame, "success");
-  if (!get_uint (frame, "requestId", &request_id) ||
-      success == NULL || json_node_get_value_type (success) != G_TYPE_BOOLEAN)
-    return set_protocol_error (error, "MutationResponse has no requestId or success");
+  if (!parse_response (frame, &request_id, &success, error))
+    return FALSE;
 
   request = find_request (self, request_id);
-  if (request == NULL || request->state == CHORUS_REQUEST_COMPLETED)
+  if (request == NULL || request->state == CHORUS_REQUEST_COMPLETED ||
+      request->is_action != is_action)
     return TRUE;
 
-  if (!json_node_get_boolean (success))
+  if (!success)
     {
-      fail_request (self, request, frame);
+      complete_request_now (self, request, new_failure (request, frame));
       return TRUE;
     }
 
-  if (!chorus_encoded_ts_decode (get_string (frame, "ts"), &ts))
+  if (!is_action && !chorus_encoded_ts_decode (get_string (frame, "ts"), &ts))
     return set_protocol_error (error, "MutationResponse has an invalid ts");
 
-  result = json_object_get_member (frame, "result");
-  request->result = result ? json_node_ref (result) : json_node_init_null (json_node_alloc ());
-  json_node_seal (request->result);
+  if ((result_error = take_result (request, frame)) != NULL || is_action)
+    {
+      complete_request_now (self, request, result_error);
+      return TRUE;
+    }
+
   request->ts = ts;
   request->state = CHORUS_REQUEST_COMPLETED;
   _chorus_client_observe_ts (self, ts);
@@ -435,7 +513,7 @@ handle_fatal_error (ChorusClient *self,
 
   g_warning ("Server sent a FatalError, stopping the client: %s",
              message ? message : "(no message)");
-  _chorus_client_terminate (self);
+  _chorus_client_terminate (self, message ? message : "(no message)");
 
   return TRUE;
 }
@@ -473,15 +551,13 @@ _chorus_client_handle_frame (ChorusClient  *self,
   if (g_str_equal (type, "Transition"))
     return handle_transition (self, frame, error);
   if (g_str_equal (type, "MutationResponse"))
-    return handle_mutation_response (self, frame, error);
+    return handle_response (self, frame, FALSE, error);
+  if (g_str_equal (type, "ActionResponse"))
+    return handle_response (self, frame, TRUE, error);
   if (g_str_equal (type, "FatalError"))
     return handle_fatal_error (self, frame);
-  if (g_str_equal (type, "ActionResponse") || g_str_equal (type, "AuthError"))
-    {
-      /* This client sends neither actions nor tokens. */
-      g_debug ("Ignoring a %s frame", type);
-      return TRUE;
-    }
+  if (g_str_equal (type, "AuthError"))
+    return _chorus_client_handle_auth_error (self, frame, error);
 
   return set_protocol_error (error, "Unknown frame type “%s”", type);
 }

@@ -28,7 +28,13 @@ G_DEFINE_ENUM_TYPE (ChorusConnectionState, chorus_connection_state,
   G_DEFINE_ENUM_VALUE (CHORUS_CONNECTION_CONNECTING, "connecting"),
   G_DEFINE_ENUM_VALUE (CHORUS_CONNECTION_CONNECTED, "connected"))
 
+enum {
+  AUTH_CHANGED,
+  N_SIGNALS
+};
+
 static GParamSpec *properties [N_PROPS];
+static guint signals [N_SIGNALS];
 
 static void
 query_free (ChorusQuery *query)
@@ -68,10 +74,11 @@ _chorus_client_set_state (ChorusClient          *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_CONNECTION_STATE]);
 }
 
-/* Fails every pending mutation with %CHORUS_CLIENT_ERROR_STOPPED and
- * @message, and drops its optimistic update. */
+/* Fails every pending request with @code and @message, and drops the
+ * optimistic updates. */
 static void
 fail_all_requests (ChorusClient *self,
+                   int           code,
                    const char   *message)
 {
   g_autoptr(GPtrArray) finished = g_ptr_array_new ();
@@ -82,8 +89,7 @@ fail_all_requests (ChorusClient *self,
 
   while ((request = g_queue_pop_head (&self->requests)))
     {
-      request->error = g_error_new_literal (CHORUS_CLIENT_ERROR,
-                                            CHORUS_CLIENT_ERROR_STOPPED, message);
+      request->error = g_error_new_literal (CHORUS_CLIENT_ERROR, code, message);
       g_ptr_array_add (finished, request);
     }
 
@@ -92,16 +98,23 @@ fail_all_requests (ChorusClient *self,
   _chorus_client_finish_requests (self, finished);
 }
 
-/* Stops the client for good after a FatalError from the server. */
+/* Stops the client for good after a FatalError from the server. Unlike
+ * the convex npm client, which leaves them pending for ever, the pending
+ * requests fail with %CHORUS_CLIENT_ERROR_FATAL. */
 void
-_chorus_client_terminate (ChorusClient *self)
+_chorus_client_terminate (ChorusClient *self,
+                          const char   *message)
 {
+  g_autofree char *text = NULL;
+
   g_assert (CHORUS_IS_CLIENT (self));
 
   self->terminated = TRUE;
   _chorus_client_clear_timers (self);
   _chorus_client_close_socket (self, NULL);
-  fail_all_requests (self, "The server stopped the session with a fatal error");
+
+  text = g_strdup_printf ("The server ended the session with a fatal error: %s", message);
+  fail_all_requests (self, CHORUS_CLIENT_ERROR_FATAL, text);
 }
 
 static void
@@ -138,6 +151,7 @@ chorus_client_finalize (GObject *object)
   g_clear_pointer (&self->chunks, g_ptr_array_unref);
   g_clear_pointer (&self->chunk_transition_id, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
+  _chorus_client_clear_token_provider (self);
   g_free (self->session_id);
   g_free (self->last_close_reason);
 
@@ -186,6 +200,20 @@ chorus_client_class_init (ChorusClientClass *klass)
                         G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * ChorusClient::auth-changed:
+   * @authenticated: whether the server accepted the token
+   *
+   * Emitted when the server confirms a token, and when the client gives up
+   * on a rejected token and goes on without one.
+   */
+  signals [AUTH_CHANGED] =
+    g_signal_new ("auth-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -349,7 +377,7 @@ chorus_client_stop (ChorusClient *self)
   self->started = FALSE;
   _chorus_client_clear_timers (self);
   _chorus_client_close_socket (self, NULL);
-  fail_all_requests (self, "The client was stopped");
+  fail_all_requests (self, CHORUS_CLIENT_ERROR_STOPPED, "The client was stopped");
 }
 
 ChorusConnectionState
@@ -535,6 +563,57 @@ apply_new_update (ChorusClient  *self,
   return TRUE;
 }
 
+static ChorusRequest *
+new_request (ChorusClient        *self,
+             const char          *udf_path,
+             JsonNode            *args,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  ChorusRequest *request = g_new0 (ChorusRequest, 1);
+
+  request->request_id = self->next_request_id++;
+  request->udf_path = g_strdup (udf_path);
+  request->task = g_task_new (self, cancellable, callback, user_data);
+
+  return request;
+}
+
+static void
+finish_one (ChorusClient  *self,
+            ChorusRequest *request)
+{
+  g_autoptr(GPtrArray) finished = g_ptr_array_new ();
+
+  g_ptr_array_add (finished, request);
+  _chorus_client_finish_requests (self, finished);
+}
+
+/* Checks the caller's arguments before anything runs or is sent, and
+ * fails @request with %CHORUS_CLIENT_ERROR_INVALID_VALUE if they are not
+ * a valid Convex value. */
+static gboolean
+check_request_args (ChorusClient  *self,
+                    ChorusRequest *request,
+                    JsonNode      *args)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (args == NULL || chorus_value_check (args, &error))
+    {
+      request->args = chorus_value_dup_args (args);
+      return TRUE;
+    }
+
+  request->error = g_error_new (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_VALUE,
+                                "Invalid arguments for %s: %s", request->udf_path, error->message);
+  request->update_data_destroy = NULL;
+  finish_one (self, request);
+
+  return FALSE;
+}
+
 /**
  * chorus_client_mutation:
  * @udf_path: the mutation function, sent as written
@@ -573,24 +652,21 @@ chorus_client_mutation (ChorusClient           *self,
   g_return_if_fail (args == NULL || JSON_NODE_HOLDS_OBJECT (args));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  request = g_new0 (ChorusRequest, 1);
-  request->request_id = self->next_request_id++;
-  request->udf_path = g_strdup (udf_path);
-  request->args = chorus_value_dup_args (args);
+  request = new_request (self, udf_path, args, cancellable, callback, user_data);
   request->update = update;
   request->update_data = update_data;
   request->update_data_destroy = update_data_destroy;
-  request->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (request->task, chorus_client_mutation);
+
+  if (!check_request_args (self, request, args))
+    return;
+
   g_queue_push_tail (&self->requests, request);
 
   if (update != NULL && !apply_new_update (self, request))
     {
-      g_autoptr(GPtrArray) finished = g_ptr_array_new ();
-
       g_queue_remove (&self->requests, request);
-      g_ptr_array_add (finished, request);
-      _chorus_client_finish_requests (self, finished);
+      finish_one (self, request);
       return;
     }
 
@@ -634,4 +710,120 @@ _chorus_client_set_inactivity_timeout (ChorusClient *self,
   g_return_if_fail (CHORUS_IS_CLIENT (self));
 
   self->inactivity_ms = timeout_ms;
+}
+
+/**
+ * chorus_client_action:
+ * @udf_path: the action function, sent as written
+ * @args: (nullable): the arguments object, NULL for {}
+ * @cancellable: (nullable): a #GCancellable; cancelling only makes the
+ *   result G_IO_ERROR_CANCELLED, the action itself still runs
+ * @callback: called when the action completes
+ * @user_data: data for @callback
+ *
+ * Runs an action on the server. It completes as soon as the server's
+ * ActionResponse arrives. An action is sent once: if the socket closes
+ * before the response, it fails with %CHORUS_CLIENT_ERROR_CONNECTION_LOST
+ * when the next socket opens.
+ */
+void
+chorus_client_action (ChorusClient        *self,
+                      const char          *udf_path,
+                      JsonNode            *args,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  ChorusRequest *request;
+
+  g_return_if_fail (CHORUS_IS_CLIENT (self));
+  g_return_if_fail (udf_path != NULL);
+  g_return_if_fail (args == NULL || JSON_NODE_HOLDS_OBJECT (args));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  request = new_request (self, udf_path, args, cancellable, callback, user_data);
+  request->is_action = TRUE;
+  g_task_set_source_tag (request->task, chorus_client_action);
+
+  if (!check_request_args (self, request, args))
+    return;
+
+  g_queue_push_tail (&self->requests, request);
+  _chorus_client_send_request (self, request);
+}
+
+/**
+ * chorus_client_action_finish:
+ *
+ * Returns: (transfer full) (nullable): the action's result as the server
+ *   encoded it (a sealed node), or NULL with @error set
+ */
+JsonNode *
+chorus_client_action_finish (ChorusClient  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (CHORUS_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * chorus_client_set_auth:
+ * @fetch_token: returns the token to send
+ * @user_data: data for @fetch_token
+ * @user_data_destroy: (nullable): frees @user_data when auth is cleared
+ *
+ * Authenticates the session with user tokens from @fetch_token. The token
+ * is sent at once when connected, and on every new socket before the
+ * query set. ChorusClient::auth-changed tells whether the server took it.
+ */
+void
+chorus_client_set_auth (ChorusClient        *self,
+                        ChorusTokenProvider  fetch_token,
+                        gpointer             user_data,
+                        GDestroyNotify       user_data_destroy)
+{
+  g_return_if_fail (CHORUS_IS_CLIENT (self));
+  g_return_if_fail (fetch_token != NULL);
+
+  _chorus_client_clear_token_provider (self);
+  self->token_provider = fetch_token;
+  self->token_provider_data = user_data;
+  self->token_provider_destroy = user_data_destroy;
+  self->auth_retries = 0;
+
+  self->auth_token = fetch_token (self, FALSE, user_data);
+  if (self->auth_token != NULL)
+    _chorus_client_send_authenticate (self);
+}
+
+/**
+ * chorus_client_clear_auth:
+ *
+ * Drops the token provider and tells the server that the session has no
+ * user any more.
+ */
+void
+chorus_client_clear_auth (ChorusClient *self)
+{
+  g_return_if_fail (CHORUS_IS_CLIENT (self));
+
+  _chorus_client_clear_token_provider (self);
+  _chorus_client_send_authenticate (self);
+
+  if (self->authenticated)
+    {
+      self->authenticated = FALSE;
+      g_signal_emit (self, signals [AUTH_CHANGED], 0, FALSE);
+    }
+}
+
+gboolean
+chorus_client_is_authenticated (ChorusClient *self)
+{
+  g_return_val_if_fail (CHORUS_IS_CLIENT (self), FALSE);
+
+  return self->authenticated;
 }

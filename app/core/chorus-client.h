@@ -25,6 +25,11 @@ typedef enum
   CHORUS_CLIENT_ERROR_PROTOCOL,
   CHORUS_CLIENT_ERROR_INVALID_URL,
   CHORUS_CLIENT_ERROR_STOPPED,
+  CHORUS_CLIENT_ERROR_INVALID_VALUE,
+  CHORUS_CLIENT_ERROR_ACTION_FAILED,
+  CHORUS_CLIENT_ERROR_CONNECTION_LOST,
+  CHORUS_CLIENT_ERROR_FATAL,
+  CHORUS_CLIENT_ERROR_AUTH,
 } ChorusClientError;
 
 typedef enum
@@ -41,6 +46,15 @@ GType chorus_connection_state_get_type (void);
 #define CHORUS_TYPE_CLIENT (chorus_client_get_type ())
 
 G_DECLARE_FINAL_TYPE (ChorusClient, chorus_client, CHORUS, CLIENT, GObject)
+
+/*
+ * Returns a new JWT for the server, or NULL when there is none. The client
+ * calls it with @force_refresh FALSE when auth is set, and with TRUE after
+ * the server confirmed or rejected a token, when a cached token will not do.
+ */
+typedef char *(*ChorusTokenProvider) (ChorusClient *client,
+                                      gboolean      force_refresh,
+                                      gpointer      user_data);
 
 GQuark                 chorus_client_error_quark           (void);
 
@@ -74,5 +88,22 @@ void                   chorus_client_mutation              (ChorusClient        
 JsonNode              *chorus_client_mutation_finish       (ChorusClient         *self,
                                                             GAsyncResult         *result,
                                                             GError              **error);
+
+void                   chorus_client_action                (ChorusClient         *self,
+                                                            const char           *udf_path,
+                                                            JsonNode             *args,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+JsonNode              *chorus_client_action_finish         (ChorusClient         *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+
+void                   chorus_client_set_auth              (ChorusClient         *self,
+                                                            ChorusTokenProvider   fetch_token,
+                                                            gpointer              user_data,
+                                                            GDestroyNotify        user_data_destroy);
+void                   chorus_client_clear_auth            (ChorusClient         *self);
+gboolean               chorus_client_is_authenticated      (ChorusClient         *self);
 
 G_END_DECLS

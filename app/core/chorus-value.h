@@ -37,4 +37,15 @@ gboolean  chorus_json_check_text          (const char  *text,
 JsonNode *chorus_json_parse_frame         (const char  *text,
                                            GError     **error);
 
+gboolean  chorus_value_check              (JsonNode    *node,
+                                           GError     **error);
+JsonNode *chorus_value_new_int64          (gint64       value);
+gboolean  chorus_value_get_int64          (JsonNode    *node,
+                                           gint64      *value);
+JsonNode *chorus_value_new_float          (double       value);
+gboolean  chorus_value_get_float          (JsonNode    *node,
+                                           double      *value);
+JsonNode *chorus_value_new_bytes          (GBytes      *bytes);
+GBytes   *chorus_value_dup_bytes          (JsonNode    *node);
+
 G_END_DECLS

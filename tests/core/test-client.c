@@ -976,7 +976,8 @@ test_fatal_error_terminates (Fixture       *f,
   assert_value (subscription, "[\"a\"]");
 
   iterate_pending ();
-  g_assert_error (state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_STOPPED);
+  g_assert_error (state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_FATAL);
+  g_assert_nonnull (strstr (state.error->message, "bad session"));
 
   g_usleep (10000);
   iterate_pending ();

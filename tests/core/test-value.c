@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "chorus-client.h"
 #include "chorus-value.h"
 
@@ -217,6 +219,193 @@ test_dup_sealed_copies (void)
   g_assert_cmpuint (json_object_get_size (json_node_get_object (empty)), ==, 0);
 }
 
+static JsonNode *
+parse_value (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static void
+test_check_valid_values (void)
+{
+  static const char * const cases[] = {
+    "{\"i\":{\"$integer\":\"BwAAAAAAAAA=\"},\"b\":{\"$bytes\":\"AQID\"},"
+    "\"n\":{\"$float\":\"AAAAAAAA+H8=\"},\"z\":{\"$float\":\"AAAAAAAAAIA=\"},"
+    "\"f\":2.5,\"arr\":[1,\"x\",null]}",
+    "{\"$bytes\":\"\"}",
+    "{\"$integer\":\"__________8=\"}",
+    "[{\"a b~\":true}]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = parse_value (cases[i]);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (chorus_value_check (node, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_check_invalid_values (void)
+{
+  static const char * const cases[] = {
+    "{\"$float\":\"AAAAAAAA8D8=\"}",
+    "{\"$integer\":\"AQ==\"}",
+    "{\"$integer\":\"AAAAAAAAAAA\"}",
+    "{\"$bytes\":\"AQI\"}",
+    "{\"$bytes\":\"A*ID\"}",
+    "{\"$set\":[]}",
+    "{\"$map\":[]}",
+    "{\"$integer\":\"BwAAAAAAAAA=\",\"other\":1}",
+    "{\"$weird\":5}",
+    "{\"caf\u00e9\":1}",
+    "{\"tab\\there\":1}",
+    "[1,{\"a\":{\"$foo\":1,\"b\":2}}]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = parse_value (cases[i]);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (chorus_value_check (node, &error));
+      g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_VALUE);
+    }
+}
+
+static void
+test_check_long_key (void)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autofree char *ok_key = g_strnfill (1024, 'k');
+  g_autofree char *long_key = g_strnfill (1025, 'k');
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_null_member (json_node_get_object (node), ok_key);
+  g_assert_true (chorus_value_check (node, NULL));
+
+  json_object_set_null_member (json_node_get_object (node), long_key);
+  g_assert_false (chorus_value_check (node, &error));
+  g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_VALUE);
+}
+
+static void
+test_int64_round_trip (void)
+{
+  static const struct {
+    gint64      value;
+    const char *text;
+  } cases[] = {
+    { 5, "{\"$integer\":\"BQAAAAAAAAA=\"}" },
+    { -1, "{\"$integer\":\"//////////8=\"}" },
+    { G_MAXINT64, "{\"$integer\":\"/////////38=\"}" },
+    { G_MININT64, "{\"$integer\":\"AAAAAAAAAIA=\"}" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = chorus_value_new_int64 (cases[i].value);
+      g_autofree char *text = chorus_value_to_canonical_string (node);
+      gint64 value = 0;
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+      g_assert_true (chorus_value_get_int64 (node, &value));
+      g_assert_cmpint (value, ==, cases[i].value);
+    }
+}
+
+static void
+test_float_round_trip (void)
+{
+  g_autoptr(JsonNode) nan_node = chorus_value_new_float (NAN);
+  g_autoptr(JsonNode) zero_node = chorus_value_new_float (-0.0);
+  g_autoptr(JsonNode) plain_node = chorus_value_new_float (2.5);
+  g_autoptr(JsonNode) one = parse_value ("1");
+  g_autofree char *nan_text = chorus_value_to_canonical_string (nan_node);
+  g_autofree char *zero_text = chorus_value_to_canonical_string (zero_node);
+  double value = 0;
+  gint64 integer = 0;
+
+  g_assert_cmpstr (nan_text, ==, "{\"$float\":\"AAAAAAAA+H8=\"}");
+  g_assert_cmpstr (zero_text, ==, "{\"$float\":\"AAAAAAAAAIA=\"}");
+  g_assert_true (chorus_value_get_float (nan_node, &value));
+  g_assert_true (isnan (value));
+  g_assert_true (chorus_value_get_float (zero_node, &value));
+  g_assert_true (value == 0 && signbit (value));
+  g_assert_true (chorus_value_get_float (plain_node, &value));
+  g_assert_cmpfloat (value, ==, 2.5);
+
+  /* Every JSON number is a float64, never an int64. */
+  g_assert_true (chorus_value_get_float (one, &value));
+  g_assert_cmpfloat (value, ==, 1.0);
+  g_assert_false (chorus_value_get_int64 (one, &integer));
+}
+
+static void
+test_bytes_round_trip (void)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new ("\x01\x02\x03", 3);
+  g_autoptr(JsonNode) node = chorus_value_new_bytes (bytes);
+  g_autoptr(JsonNode) url_safe = parse_value ("{\"$bytes\":\"-_8=\"}");
+  g_autofree char *text = chorus_value_to_canonical_string (node);
+  g_autoptr(GBytes) decoded = chorus_value_dup_bytes (node);
+  g_autoptr(GBytes) decoded_url_safe = chorus_value_dup_bytes (url_safe);
+
+  g_assert_cmpstr (text, ==, "{\"$bytes\":\"AQID\"}");
+  g_assert_true (g_bytes_equal (bytes, decoded));
+  g_assert_cmpuint (g_bytes_get_size (decoded_url_safe), ==, 2);
+}
+
+static void
+test_parse_frame_rejects_bad_text (void)
+{
+  static const char * const cases[] = {
+    "{\"type\":\"Ping\",\"n\":9223372036854775808}",
+    "{\"type\":\"Ping\",\"n\":-9223372036854775809}",
+    "{\"type\":\"Ping\",\"s\":\"\\ud800\"}",
+    "{\"type\":\"Ping\",\"s\":\"\\udc00x\"}",
+    "{\"type\":\"Ping\",\"s\":\"\\ud800\\u0041\"}",
+    "{\"type\":\"Ping\",\"s\":\"\xff\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = chorus_json_parse_frame (cases[i], &error);
+
+      g_assert_null (node);
+      g_assert_nonnull (error);
+    }
+}
+
+static void
+test_parse_frame_accepts_edge_numbers (void)
+{
+  static const char * const cases[] = {
+    "{\"type\":\"Ping\",\"n\":9223372036854775807}",
+    "{\"type\":\"Ping\",\"n\":-9223372036854775808}",
+    "{\"type\":\"Ping\",\"n\":1e300,\"m\":-2.5E-7}",
+    "{\"type\":\"Ping\",\"s\":\"\\ud83d\\ude00\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = chorus_json_parse_frame (cases[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -232,6 +421,14 @@ main (int   argc,
   g_test_add_func ("/core/value/check-text", test_check_text);
   g_test_add_func ("/core/value/parse-frame", test_parse_frame);
   g_test_add_func ("/core/value/dup-sealed-copies", test_dup_sealed_copies);
+  g_test_add_func ("/core/value/check-valid", test_check_valid_values);
+  g_test_add_func ("/core/value/check-invalid", test_check_invalid_values);
+  g_test_add_func ("/core/value/check-long-key", test_check_long_key);
+  g_test_add_func ("/core/value/int64-round-trip", test_int64_round_trip);
+  g_test_add_func ("/core/value/float-round-trip", test_float_round_trip);
+  g_test_add_func ("/core/value/bytes-round-trip", test_bytes_round_trip);
+  g_test_add_func ("/core/value/parse-frame-rejects", test_parse_frame_rejects_bad_text);
+  g_test_add_func ("/core/value/parse-frame-edge-numbers", test_parse_frame_accepts_edge_numbers);
 
   return g_test_run ();
 }
