@@ -14,29 +14,27 @@
 /*
  * The messages of one channel, as a GListModel of ChorusMessage.
  *
- * The rows come from the `messages:list` query. A message sent from here
- * is added to that query by an optimistic update, so it shows at once
- * without an `_id`; when the server's result includes it, the same
- * ChorusMessage becomes confirmed. Messages sent from here also stay in
- * an outbox until the server confirms them, so that a failed send remains
- * visible, with its error, instead of vanishing with its rolled-back
- * update.
+ * The rows come from the `messages:list` query. A message sent through
+ * the outbox is added to that query by an optimistic update, so it shows
+ * at once without an `_id`; when the server's result includes it, the
+ * same ChorusMessage becomes confirmed. Outbox messages that the query
+ * does not show, because their update was rolled back after a failure or
+ * the query has not loaded, stay at the end of the list.
  */
 struct _ChorusMessageList
 {
   GObject parent_instance;
 
   /* Owned references */
-  ChorusClient       *client;
+  ChorusOutbox       *outbox;
   ChorusSubscription *subscription;
   char               *channel;
   GPtrArray          *items;
-  GPtrArray          *outbox;
 };
 
 enum {
   PROP_0,
-  PROP_CLIENT,
+  PROP_OUTBOX,
   PROP_CHANNEL,
   PROP_LOADING,
   N_PROPS
@@ -49,29 +47,22 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ChorusMessageList, chorus_message_list, G_TYPE_OB
 
 static GParamSpec *properties [N_PROPS];
 
-typedef struct
+static gboolean
+is_in_channel (ChorusMessageList *self,
+                    ChorusMessage     *message)
 {
-  ChorusMessageList *self;
-  ChorusMessage     *message;
-} SendData;
-
-static void
-send_data_free (SendData *data)
-{
-  g_clear_object (&data->self);
-  g_clear_object (&data->message);
-  g_free (data);
+  return g_strcmp0 (chorus_message_get_channel (message), self->channel) == 0;
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SendData, send_data_free)
 
 static ChorusMessage *
 find_in_outbox (ChorusMessageList *self,
                 const char        *key)
 {
-  for (guint i = 0; i < self->outbox->len; i++)
+  GPtrArray *messages = chorus_outbox_get_messages (self->outbox);
+
+  for (guint i = 0; i < messages->len; i++)
     {
-      ChorusMessage *message = g_ptr_array_index (self->outbox, i);
+      ChorusMessage *message = g_ptr_array_index (messages, i);
 
       if (g_strcmp0 (chorus_message_get_key (message), key) == 0)
         return message;
@@ -86,6 +77,8 @@ message_get_key (gpointer item)
   return chorus_message_get_key (item);
 }
 
+/* A message from the outbox keeps its object, so the row that showed it
+ * pending is the row that shows it confirmed. */
 static gpointer
 message_create (const char *key,
                 gpointer    entry,
@@ -166,6 +159,72 @@ collect_rows (JsonNode  *value,
 }
 
 static void
+collect_outbox (ChorusMessageList *self,
+                GPtrArray         *keys,
+                GPtrArray         *entries)
+{
+  GPtrArray *messages = chorus_outbox_get_messages (self->outbox);
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      ChorusMessage *message = g_ptr_array_index (messages, i);
+
+      if (!is_in_channel (self, message))
+        continue;
+
+      g_ptr_array_add (keys, (gpointer)chorus_message_get_key (message));
+      g_ptr_array_add (entries, NULL);
+    }
+}
+
+/* Messages by one author with less than this between them share one
+ * header, as in Fractal and most chat apps. */
+#define GROUP_GAP_MS (20 * 60 * 1000)
+
+static gboolean
+same_local_day (gint64 a_ms,
+                gint64 b_ms)
+{
+  g_autoptr(GDateTime) a = g_date_time_new_from_unix_local (a_ms / 1000);
+  g_autoptr(GDateTime) b = g_date_time_new_from_unix_local (b_ms / 1000);
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+
+  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+/* Rows react to notify::starts-group and notify::starts-day only, so a
+ * new message changes at most its own flags and nobody else's. */
+static void
+update_position_flags (ChorusMessageList *self)
+{
+  ChorusMessage *previous = NULL;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      ChorusMessage *message = g_ptr_array_index (self->items, i);
+      gint64 created = chorus_message_get_created (message);
+      gboolean starts_day = TRUE;
+      gboolean starts_group = TRUE;
+
+      if (previous != NULL)
+        {
+          gint64 gap = created - chorus_message_get_created (previous);
+
+          starts_day = !same_local_day (chorus_message_get_created (previous), created);
+          starts_group = starts_day || gap > GROUP_GAP_MS || gap < 0 ||
+                         g_strcmp0 (chorus_message_get_author (previous),
+                                    chorus_message_get_author (message)) != 0;
+        }
+
+      chorus_message_set_position_flags (message, starts_group, starts_day);
+      previous = message;
+    }
+}
+
+static void
 sync_items (ChorusMessageList *self)
 {
   g_autoptr(GPtrArray) keys = g_ptr_array_new ();
@@ -184,18 +243,13 @@ sync_items (ChorusMessageList *self)
   if (value != NULL)
     collect_rows (value, keys, entries);
 
-  /* Outbox messages that the query no longer shows, because the update
-   * was rolled back or the query has not loaded, keep their place at the
-   * end. chorus_list_sync() skips the keys that the rows already have. */
-  for (guint i = 0; i < self->outbox->len; i++)
-    {
-      g_ptr_array_add (keys, (gpointer)chorus_message_get_key (g_ptr_array_index (self->outbox, i)));
-      g_ptr_array_add (entries, NULL);
-    }
+  /* chorus_list_sync() skips the outbox keys that the rows already have. */
+  collect_outbox (self, keys, entries);
 
   chorus_list_sync (G_LIST_MODEL (self), self->items,
                     (const char * const *)keys->pdata, entries->pdata, keys->len,
                     &message_sync_funcs, self);
+  update_position_flags (self);
 }
 
 static void
@@ -208,8 +262,19 @@ subscription_changed_cb (ChorusMessageList  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+static void
+outbox_changed_cb (ChorusMessageList *self,
+                   const char        *channel,
+                   ChorusOutbox      *outbox)
+{
+  g_assert (CHORUS_IS_MESSAGE_LIST (self));
+
+  if (g_strcmp0 (channel, self->channel) == 0)
+    sync_items (self);
+}
+
 static JsonNode *
-list_args_for_channel (const char *channel)
+build_list_args (const char *channel)
 {
   g_autoptr(JsonObject) object = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
@@ -218,142 +283,6 @@ list_args_for_channel (const char *channel)
   json_node_set_object (node, object);
 
   return node;
-}
-
-static gboolean
-rows_contain_client_id (JsonArray  *rows,
-                        const char *client_id)
-{
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonNode *element = json_array_get_element (rows, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (element) &&
-          g_strcmp0 (get_row_key (json_node_get_object (element)), client_id) == 0)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-/* The pending row: the send's arguments plus the local send time, which
- * is for display only and never used for ordering. */
-static JsonNode *
-build_pending_row (JsonObject *send_args,
-                   gint64      created)
-{
-  g_autoptr(JsonObject) row = json_object_new ();
-  const char *members[] = { "author", "body", "channel", "clientId" };
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_object_set_double_member (row, "_creationTime", (double)created);
-  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-    json_object_set_string_member (row, members[i],
-                                   json_object_get_string_member (send_args, members[i]));
-  json_node_set_object (node, row);
-
-  return node;
-}
-
-static JsonNode *
-append_row (JsonArray *rows,
-            JsonNode  *row)
-{
-  g_autoptr(JsonArray) copy = json_array_sized_new (json_array_get_length (rows) + 1);
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    json_array_add_element (copy, json_node_ref (json_array_get_element (rows, i)));
-  json_array_add_element (copy, row);
-  json_node_set_array (node, copy);
-
-  return node;
-}
-
-/* The optimistic update of messages:send. It leaves a list that has not
- * loaded alone, and never adds a row whose client id is there already,
- * so a re-sent message cannot show twice. */
-static gboolean
-append_pending_row (ChorusLocalStore  *store,
-                    JsonNode          *mutation_args,
-                    gpointer           user_data,
-                    GError           **error)
-{
-  JsonObject *send_args = json_node_get_object (mutation_args);
-  const char *channel = json_object_get_string_member (send_args, "channel");
-  const char *client_id = json_object_get_string_member (send_args, "clientId");
-  g_autoptr(JsonNode) list_args = list_args_for_channel (channel);
-  g_autoptr(JsonNode) rows = NULL;
-  JsonNode *current;
-
-  current = chorus_local_store_get_query (store, "messages:list", list_args);
-  if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
-    return TRUE;
-
-  if (rows_contain_client_id (json_node_get_array (current), client_id))
-    return TRUE;
-
-  rows = append_row (json_node_get_array (current),
-                     build_pending_row (send_args, *(gint64 *)user_data));
-  chorus_local_store_set_query (store, "messages:list", list_args, rows);
-
-  return TRUE;
-}
-
-static void
-send_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(SendData) data = user_data;
-  g_autoptr(JsonNode) id = NULL;
-  g_autoptr(GError) error = NULL;
-
-  id = chorus_client_mutation_finish (CHORUS_CLIENT (object), result, &error);
-  if (id == NULL)
-    {
-      g_debug ("Sending message %s failed: %s",
-               chorus_message_get_client_id (data->message), error->message);
-      chorus_message_set_error (data->message, error->message);
-      chorus_message_set_state (data->message, CHORUS_MESSAGE_FAILED);
-      return;
-    }
-
-  g_ptr_array_remove (data->self->outbox, data->message);
-  sync_items (data->self);
-}
-
-static JsonNode *
-build_send_args (ChorusMessage *message)
-{
-  g_autoptr(JsonObject) object = json_object_new ();
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_object_set_string_member (object, "author", chorus_message_get_author (message));
-  json_object_set_string_member (object, "body", chorus_message_get_body (message));
-  json_object_set_string_member (object, "channel", chorus_message_get_channel (message));
-  json_object_set_string_member (object, "clientId", chorus_message_get_client_id (message));
-  json_node_set_object (node, object);
-
-  return node;
-}
-
-static void
-submit (ChorusMessageList *self,
-        ChorusMessage     *message)
-{
-  g_autoptr(JsonNode) args = build_send_args (message);
-  gint64 *created = g_new (gint64, 1);
-  SendData *data = g_new0 (SendData, 1);
-
-  *created = chorus_message_get_created (message);
-  data->self = g_object_ref (self);
-  data->message = g_object_ref (message);
-
-  chorus_client_mutation (self->client, "messages:send", args,
-                          append_pending_row, created, g_free,
-                          NULL, send_cb, data);
-  sync_items (self);
 }
 
 static GType
@@ -392,13 +321,17 @@ static void
 chorus_message_list_constructed (GObject *object)
 {
   ChorusMessageList *self = CHORUS_MESSAGE_LIST (object);
-  g_autoptr(JsonNode) args = list_args_for_channel (self->channel);
+  g_autoptr(JsonNode) args = build_list_args (self->channel);
+  ChorusClient *client = chorus_outbox_get_client (self->outbox);
 
   G_OBJECT_CLASS (chorus_message_list_parent_class)->constructed (object);
 
-  self->subscription = chorus_client_subscribe (self->client, "messages:list", args);
+  self->subscription = chorus_client_subscribe (client, "messages:list", args);
   g_signal_connect_object (self->subscription, "changed",
                            G_CALLBACK (subscription_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->outbox, "changed",
+                           G_CALLBACK (outbox_changed_cb), self,
                            G_CONNECT_SWAPPED);
   sync_items (self);
 }
@@ -409,7 +342,7 @@ chorus_message_list_dispose (GObject *object)
   ChorusMessageList *self = CHORUS_MESSAGE_LIST (object);
 
   g_clear_object (&self->subscription);
-  g_clear_object (&self->client);
+  g_clear_object (&self->outbox);
 
   G_OBJECT_CLASS (chorus_message_list_parent_class)->dispose (object);
 }
@@ -420,7 +353,6 @@ chorus_message_list_finalize (GObject *object)
   ChorusMessageList *self = CHORUS_MESSAGE_LIST (object);
 
   g_clear_pointer (&self->items, g_ptr_array_unref);
-  g_clear_pointer (&self->outbox, g_ptr_array_unref);
   g_free (self->channel);
 
   G_OBJECT_CLASS (chorus_message_list_parent_class)->finalize (object);
@@ -436,8 +368,8 @@ chorus_message_list_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_CLIENT:
-      g_value_set_object (value, self->client);
+    case PROP_OUTBOX:
+      g_value_set_object (value, self->outbox);
       break;
 
     case PROP_CHANNEL:
@@ -463,8 +395,8 @@ chorus_message_list_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_CLIENT:
-      self->client = g_value_dup_object (value);
+    case PROP_OUTBOX:
+      self->outbox = g_value_dup_object (value);
       break;
 
     case PROP_CHANNEL:
@@ -487,9 +419,9 @@ chorus_message_list_class_init (ChorusMessageListClass *klass)
   object_class->get_property = chorus_message_list_get_property;
   object_class->set_property = chorus_message_list_set_property;
 
-  properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL,
-                         CHORUS_TYPE_CLIENT,
+  properties[PROP_OUTBOX] =
+    g_param_spec_object ("outbox", NULL, NULL,
+                         CHORUS_TYPE_OUTBOX,
                          (G_PARAM_READWRITE |
                           G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS));
@@ -513,18 +445,17 @@ static void
 chorus_message_list_init (ChorusMessageList *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->outbox = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 ChorusMessageList *
-chorus_message_list_new (ChorusClient *client,
+chorus_message_list_new (ChorusOutbox *outbox,
                          const char   *channel_id)
 {
-  g_return_val_if_fail (CHORUS_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (CHORUS_IS_OUTBOX (outbox), NULL);
   g_return_val_if_fail (channel_id != NULL, NULL);
 
   return g_object_new (CHORUS_TYPE_MESSAGE_LIST,
-                       "client", client,
+                       "outbox", outbox,
                        "channel", channel_id,
                        NULL);
 }
@@ -552,8 +483,8 @@ chorus_message_list_is_loading (ChorusMessageList *self)
  * @author: the display name of the sender
  * @body: the text, valid UTF-8
  *
- * Sends a message to the channel. It is in the list, pending, when this
- * returns.
+ * Sends a message to this list's channel through the outbox. It is in the
+ * list, pending, when this returns.
  *
  * Returns: (transfer none): the pending message
  */
@@ -562,68 +493,25 @@ chorus_message_list_send (ChorusMessageList *self,
                           const char        *author,
                           const char        *body)
 {
-  g_autofree char *client_id = g_uuid_string_random ();
-  g_autoptr(JsonObject) row = json_object_new ();
-  g_autoptr(ChorusMessage) message = NULL;
-
   g_return_val_if_fail (CHORUS_IS_MESSAGE_LIST (self), NULL);
-  g_return_val_if_fail (author != NULL, NULL);
-  g_return_val_if_fail (body != NULL, NULL);
 
-  json_object_set_string_member (row, "author", author);
-  json_object_set_string_member (row, "body", body);
-  json_object_set_string_member (row, "channel", self->channel);
-  json_object_set_string_member (row, "clientId", client_id);
-  json_object_set_double_member (row, "_creationTime", (double)(g_get_real_time () / 1000));
-
-  message = chorus_message_new_from_json (row);
-  g_ptr_array_add (self->outbox, g_object_ref (message));
-  submit (self, message);
-
-  return message;
+  return chorus_outbox_send (self->outbox, self->channel, author, body);
 }
 
-/**
- * chorus_message_list_retry:
- * @self: a #ChorusMessageList
- * @message: a failed message of this list
- *
- * Sends a failed message again, under the same client id, so that the
- * server stores it once even if the first attempt did reach it.
- */
 void
 chorus_message_list_retry (ChorusMessageList *self,
                            ChorusMessage     *message)
 {
   g_return_if_fail (CHORUS_IS_MESSAGE_LIST (self));
-  g_return_if_fail (CHORUS_IS_MESSAGE (message));
 
-  if (chorus_message_get_state (message) != CHORUS_MESSAGE_FAILED ||
-      !g_ptr_array_find (self->outbox, message, NULL))
-    return;
-
-  chorus_message_set_error (message, NULL);
-  chorus_message_set_state (message, CHORUS_MESSAGE_PENDING);
-  submit (self, message);
+  chorus_outbox_retry (self->outbox, message);
 }
 
-/**
- * chorus_message_list_discard:
- * @self: a #ChorusMessageList
- * @message: a failed message of this list
- *
- * Removes a failed message from the list without sending it.
- */
 void
 chorus_message_list_discard (ChorusMessageList *self,
                              ChorusMessage     *message)
 {
   g_return_if_fail (CHORUS_IS_MESSAGE_LIST (self));
-  g_return_if_fail (CHORUS_IS_MESSAGE (message));
 
-  if (chorus_message_get_state (message) != CHORUS_MESSAGE_FAILED)
-    return;
-
-  if (g_ptr_array_remove (self->outbox, message))
-    sync_items (self);
+  chorus_outbox_discard (self->outbox, message);
 }

@@ -10,6 +10,7 @@
 
 #include "chorus-client.h"
 #include "chorus-message.h"
+#include "chorus-outbox.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ChorusMessageList, chorus_message_list, CHORUS, MESSAGE_LIST, GObject)
 
-ChorusMessageList *chorus_message_list_new         (ChorusClient      *client,
+ChorusMessageList *chorus_message_list_new         (ChorusOutbox      *outbox,
                                                     const char        *channel_id);
 const char        *chorus_message_list_get_channel (ChorusMessageList *self);
 gboolean           chorus_message_list_is_loading  (ChorusMessageList *self);

@@ -28,6 +28,8 @@ struct _ChorusMessage
   char *error;
   gint64 created;
   ChorusMessageState state;
+  guint starts_group : 1;
+  guint starts_day : 1;
 };
 
 enum {
@@ -40,6 +42,8 @@ enum {
   PROP_CREATED,
   PROP_STATE,
   PROP_ERROR,
+  PROP_STARTS_GROUP,
+  PROP_STARTS_DAY,
   N_PROPS
 };
 
@@ -147,6 +151,14 @@ chorus_message_get_property (GObject    *object,
       g_value_set_string (value, self->error);
       break;
 
+    case PROP_STARTS_GROUP:
+      g_value_set_boolean (value, self->starts_group);
+      break;
+
+    case PROP_STARTS_DAY:
+      g_value_set_boolean (value, self->starts_day);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -224,12 +236,30 @@ chorus_message_class_init (ChorusMessageClass *klass)
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
 
+  /* Whether the message shows its author: it comes first, after another
+   * author's message, after a long pause, or on a new day. The list that
+   * holds the message sets it. */
+  properties[PROP_STARTS_GROUP] =
+    g_param_spec_boolean ("starts-group", NULL, NULL, TRUE,
+                          (G_PARAM_READABLE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
+  /* Whether a date line goes above the message. */
+  properties[PROP_STARTS_DAY] =
+    g_param_spec_boolean ("starts-day", NULL, NULL, TRUE,
+                          (G_PARAM_READABLE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 chorus_message_init (ChorusMessage *self)
 {
+  self->starts_group = TRUE;
+  self->starts_day = TRUE;
 }
 
 /**
@@ -448,4 +478,49 @@ chorus_message_get_key (ChorusMessage *self)
   g_return_val_if_fail (CHORUS_IS_MESSAGE (self), NULL);
 
   return self->client_id != NULL ? self->client_id : self->id;
+}
+
+gboolean
+chorus_message_get_starts_group (ChorusMessage *self)
+{
+  g_return_val_if_fail (CHORUS_IS_MESSAGE (self), TRUE);
+
+  return self->starts_group;
+}
+
+gboolean
+chorus_message_get_starts_day (ChorusMessage *self)
+{
+  g_return_val_if_fail (CHORUS_IS_MESSAGE (self), TRUE);
+
+  return self->starts_day;
+}
+
+/**
+ * chorus_message_set_position_flags:
+ * @self: a #ChorusMessage
+ * @starts_group: whether the message shows its author
+ * @starts_day: whether a date line goes above the message
+ *
+ * Sets what the message's place in its list implies, notifying only the
+ * flags that changed.
+ */
+void
+chorus_message_set_position_flags (ChorusMessage *self,
+                                   gboolean       starts_group,
+                                   gboolean       starts_day)
+{
+  g_return_if_fail (CHORUS_IS_MESSAGE (self));
+
+  if (self->starts_group != !!starts_group)
+    {
+      self->starts_group = !!starts_group;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTS_GROUP]);
+    }
+
+  if (self->starts_day != !!starts_day)
+    {
+      self->starts_day = !!starts_day;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTS_DAY]);
+    }
 }

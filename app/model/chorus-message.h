@@ -41,5 +41,10 @@ const char         *chorus_message_get_error      (ChorusMessage *self);
 void                chorus_message_set_error      (ChorusMessage *self,
                                                    const char    *error);
 const char         *chorus_message_get_key        (ChorusMessage *self);
+gboolean            chorus_message_get_starts_group (ChorusMessage *self);
+gboolean            chorus_message_get_starts_day (ChorusMessage *self);
+void                chorus_message_set_position_flags (ChorusMessage *self,
+                                                   gboolean       starts_group,
+                                                   gboolean       starts_day);
 
 G_END_DECLS

@@ -18,7 +18,9 @@ struct _ChorusMessageRow
   GtkWidget parent_instance;
 
   /* Template widgets */
+  GtkLabel    *day_label;
   GtkWidget   *box;
+  GtkWidget   *header_box;
   AdwAvatar   *avatar;
   GtkLabel    *author_label;
   GtkLabel    *time_label;
@@ -106,6 +108,56 @@ update_state (ChorusMessageRow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.discard", failed);
 }
 
+static char *
+format_day (gint64 created_ms)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (created_ms / 1000);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) today = NULL;
+  GTimeSpan since_midnight;
+
+  if (time == NULL || now == NULL)
+    return g_strdup ("");
+
+  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                 g_date_time_get_day_of_month (now), 0, 0, 0);
+  since_midnight = g_date_time_difference (time, today);
+
+  if (since_midnight >= 0)
+    return g_strdup (_("Today"));
+  if (since_midnight >= -G_TIME_SPAN_DAY)
+    return g_strdup (_("Yesterday"));
+  if (g_date_time_get_year (time) == g_date_time_get_year (now))
+    /* Translators: a date line above the messages of a day this year,
+     * as g_date_time_format() takes it. */
+    return g_date_time_format (time, _("%A, %e %B"));
+
+  /* Translators: a date line above the messages of a day in another
+   * year, as g_date_time_format() takes it. */
+  return g_date_time_format (time, _("%e %B %Y"));
+}
+
+/* Messages after the first of a group hide the author and avatar, as a
+ * run of lines by one person reads in Fractal and Chatty. */
+static void
+update_position (ChorusMessageRow *self)
+{
+  gboolean starts_group = chorus_message_get_starts_group (self->message);
+  gboolean starts_day = chorus_message_get_starts_day (self->message);
+  g_autofree char *day = NULL;
+
+  gtk_widget_set_visible (self->header_box, starts_group);
+  gtk_widget_set_opacity (GTK_WIDGET (self->avatar), starts_group ? 1.0 : 0.0);
+  gtk_widget_set_margin_top (self->box, starts_group ? 8 : 0);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->day_label), starts_day);
+  if (starts_day)
+    {
+      day = format_day (chorus_message_get_created (self->message));
+      gtk_label_set_text (self->day_label, day);
+    }
+}
+
 static void
 update_content (ChorusMessageRow *self)
 {
@@ -116,7 +168,9 @@ update_content (ChorusMessageRow *self)
   gtk_label_set_text (self->author_label, author ?: "");
   gtk_label_set_text (self->body_label, chorus_message_get_body (self->message) ?: "");
   gtk_label_set_text (self->time_label, time);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->body_label), time);
   adw_avatar_set_text (self->avatar, author);
+  update_position (self);
 }
 
 static void
@@ -128,6 +182,8 @@ message_notify_cb (ChorusMessageRow *self,
 
   if (g_strcmp0 (pspec->name, "state") == 0 || g_strcmp0 (pspec->name, "error") == 0)
     update_state (self);
+  else if (g_str_has_prefix (pspec->name, "starts-"))
+    update_position (self);
   else
     update_content (self);
 }
@@ -253,8 +309,10 @@ chorus_message_row_class_init (ChorusMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, failure_box);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, header_box);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, state_icon);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, time_label);
 

@@ -30,6 +30,7 @@ struct _ChorusWindow
 
   /* Owned references */
   ChorusClient       *client;
+  ChorusOutbox       *outbox;
   char               *author;
   ChorusChannelList  *channels;
   GtkSingleSelection *channel_selection;
@@ -42,6 +43,7 @@ struct _ChorusWindow
 enum {
   PROP_0,
   PROP_CLIENT,
+  PROP_OUTBOX,
   PROP_AUTHOR,
   N_PROPS
 };
@@ -152,7 +154,7 @@ show_channel (ChorusWindow  *self,
 
       gtk_label_set_text (self->composer_placeholder, placeholder);
 
-      self->messages = chorus_message_list_new (self->client, chorus_channel_get_id (channel));
+      self->messages = chorus_message_list_new (self->outbox, chorus_channel_get_id (channel));
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
       adw_window_title_set_subtitle (self->window_title, subtitle);
     }
@@ -279,6 +281,12 @@ chorus_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (chorus_window_parent_class)->constructed (object);
 
+  /* A window made for a bare client keeps its outbox in memory. */
+  if (self->outbox == NULL)
+    self->outbox = chorus_outbox_new (self->client, NULL, NULL);
+  if (self->client == NULL)
+    self->client = g_object_ref (chorus_outbox_get_client (self->outbox));
+
   self->channels = chorus_channel_list_new (self->client);
   self->channel_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->channels)));
   gtk_list_view_set_model (self->channel_view, GTK_SELECTION_MODEL (self->channel_selection));
@@ -301,6 +309,7 @@ chorus_window_dispose (GObject *object)
   g_clear_object (&self->messages);
   g_clear_object (&self->channel_selection);
   g_clear_object (&self->channels);
+  g_clear_object (&self->outbox);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (chorus_window_parent_class)->dispose (object);
@@ -330,6 +339,10 @@ chorus_window_set_property (GObject      *object,
       self->client = g_value_dup_object (value);
       break;
 
+    case PROP_OUTBOX:
+      self->outbox = g_value_dup_object (value);
+      break;
+
     case PROP_AUTHOR:
       self->author = g_value_dup_string (value);
       break;
@@ -353,6 +366,13 @@ chorus_window_class_init (ChorusWindowClass *klass)
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL,
                          CHORUS_TYPE_CLIENT,
+                         (G_PARAM_WRITABLE |
+                          G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_OUTBOX] =
+    g_param_spec_object ("outbox", NULL, NULL,
+                         CHORUS_TYPE_OUTBOX,
                          (G_PARAM_WRITABLE |
                           G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS));
@@ -396,16 +416,16 @@ chorus_window_init (ChorusWindow *self)
 
 ChorusWindow *
 chorus_window_new (GtkApplication *application,
-                   ChorusClient   *client,
+                   ChorusOutbox   *outbox,
                    const char     *author)
 {
   g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
-  g_return_val_if_fail (CHORUS_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (CHORUS_IS_OUTBOX (outbox), NULL);
   g_return_val_if_fail (author != NULL, NULL);
 
   return g_object_new (CHORUS_TYPE_WINDOW,
                        "application", application,
-                       "client", client,
+                       "outbox", outbox,
                        "author", author,
                        NULL);
 }

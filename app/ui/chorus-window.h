@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ChorusWindow, chorus_window, CHORUS, WINDOW, AdwApplicationWindow)
 
 ChorusWindow      *chorus_window_new              (GtkApplication *application,
-                                                   ChorusClient   *client,
+                                                   ChorusOutbox   *outbox,
                                                    const char     *author);
 ChorusMessageList *chorus_window_get_message_list (ChorusWindow   *self);
 GtkTextView       *chorus_window_get_composer     (ChorusWindow   *self);

@@ -108,7 +108,8 @@ static ChorusMessageList *
 open_channel (ChorusClient *client,
               const char   *channel_id)
 {
-  ChorusMessageList *messages = chorus_message_list_new (client, channel_id);
+  g_autoptr(ChorusOutbox) outbox = chorus_outbox_new (client, NULL, NULL);
+  ChorusMessageList *messages = chorus_message_list_new (outbox, channel_id);
 
   chorus_assert_eventually (!chorus_message_list_is_loading (messages));
 

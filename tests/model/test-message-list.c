@@ -28,6 +28,7 @@ typedef struct
 {
   ChorusFakeTransport *transport;
   ChorusClient        *client;
+  ChorusOutbox        *outbox;
   ChorusMessageList   *messages;
   GPtrArray           *changes;   /* of ItemsChanged */
   const char          *remote_ts;
@@ -71,7 +72,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->remote_ts = TS_0;
 
   chorus_client_start (fixture->client);
-  fixture->messages = chorus_message_list_new (fixture->client, "channel-1");
+  fixture->outbox = chorus_outbox_new (fixture->client, NULL, NULL);
+  fixture->messages = chorus_message_list_new (fixture->outbox, "channel-1");
   g_signal_connect (fixture->messages, "items-changed", G_CALLBACK (items_changed_cb), fixture);
   chorus_fake_transport_accept (fixture->transport);
 }
@@ -81,6 +83,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->messages);
+  g_clear_object (&fixture->outbox);
   chorus_client_stop (fixture->client);
   g_clear_object (&fixture->client);
   g_clear_object (&fixture->transport);
@@ -96,6 +99,16 @@ row_json (const char *id,
   return g_strdup_printf ("{\"_creationTime\":1796400000000,\"_id\":\"%s\",\"author\":\"%s\","
                           "\"body\":\"%s\",\"channel\":\"channel-1\",\"clientId\":\"%s\"}",
                           id, author, body, client_id);
+}
+
+static char *
+row_json_at (const char *id,
+             const char *author,
+             gint64      created_ms)
+{
+  return g_strdup_printf ("{\"_creationTime\":%" G_GINT64_FORMAT ",\"_id\":\"%s\",\"author\":\"%s\","
+                          "\"body\":\"text\",\"channel\":\"channel-1\",\"clientId\":\"c-%s\"}",
+                          created_ms, id, author, id);
 }
 
 /* Delivers a Transition that moves the server to @ts with @rows (a JSON
@@ -488,6 +501,63 @@ test_reorder_keeps_objects (Fixture       *fixture,
   g_assert_true (peek_item (fixture, 2) == third);
 }
 
+static void
+count_any_notify_cb (ChorusMessage *message,
+                     GParamSpec    *pspec,
+                     guint         *count)
+{
+  (*count)++;
+}
+
+static void
+assert_flags (Fixture  *fixture,
+              guint     position,
+              gboolean  starts_group,
+              gboolean  starts_day)
+{
+  ChorusMessage *message = peek_item (fixture, position);
+
+  g_assert_cmpint (chorus_message_get_starts_group (message), ==, starts_group);
+  g_assert_cmpint (chorus_message_get_starts_day (message), ==, starts_day);
+}
+
+static void
+test_grouping_by_author_and_time (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GDateTime) noon = g_date_time_new_local (2026, 12, 3, 12, 0, 0);
+  gint64 t = g_date_time_to_unix (noon) * 1000;
+  const gint64 minute = 60 * 1000;
+  g_autofree char *r1 = row_json_at ("m1", "Ada", t);
+  g_autofree char *r2 = row_json_at ("m2", "Ada", t + minute);
+  g_autofree char *r3 = row_json_at ("m3", "Lin", t + 2 * minute);
+  g_autofree char *r4 = row_json_at ("m4", "Lin", t + 30 * minute);
+  g_autofree char *r5 = row_json_at ("m5", "Lin", t + 24 * 60 * minute);
+  g_autofree char *r6 = row_json_at ("m6", "Lin", t + 24 * 60 * minute + minute);
+  g_autofree char *before = g_strdup_printf ("[%s,%s,%s,%s,%s]", r1, r2, r3, r4, r5);
+  g_autofree char *after = g_strdup_printf ("[%s,%s,%s,%s,%s,%s]", r1, r2, r3, r4, r5, r6);
+  guint notifies = 0;
+
+  deliver_rows (fixture, TS_10, before);
+
+  assert_flags (fixture, 0, TRUE, TRUE);    /* first message */
+  assert_flags (fixture, 1, FALSE, FALSE);  /* same author, a minute later */
+  assert_flags (fixture, 2, TRUE, FALSE);   /* another author */
+  assert_flags (fixture, 3, TRUE, FALSE);   /* same author after 28 minutes */
+  assert_flags (fixture, 4, TRUE, TRUE);    /* the next day */
+
+  /* A new message joins the last group without touching the others. */
+  for (guint i = 0; i < 5; i++)
+    g_signal_connect (peek_item (fixture, i), "notify", G_CALLBACK (count_any_notify_cb), &notifies);
+  deliver_rows (fixture, TS_15, after);
+
+  assert_flags (fixture, 5, FALSE, FALSE);
+  g_assert_cmpuint (notifies, ==, 0);
+
+  for (guint i = 0; i < 5; i++)
+    g_signal_handlers_disconnect_by_data (peek_item (fixture, i), &notifies);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -506,6 +576,7 @@ main (int   argc,
   ADD ("window-slides", test_window_slides);
   ADD ("sent-before-load", test_sent_before_load);
   ADD ("reorder-keeps-objects", test_reorder_keeps_objects);
+  ADD ("grouping-by-author-and-time", test_grouping_by_author_and_time);
 
 #undef ADD
 
