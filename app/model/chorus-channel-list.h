@@ -22,4 +22,14 @@ ChorusChannel     *chorus_channel_list_find_by_name (ChorusChannelList *self,
                                                      const char        *name,
                                                      guint             *position);
 
+void               chorus_channel_list_set_own_author (ChorusChannelList *self,
+                                                       const char        *author);
+void               chorus_channel_list_mark_read      (ChorusChannelList *self,
+                                                       ChorusChannel     *channel);
+gint64             chorus_channel_list_get_last_read  (ChorusChannelList *self,
+                                                       const char        *channel_id);
+void               chorus_channel_list_set_last_read  (ChorusChannelList *self,
+                                                       const char        *channel_id,
+                                                       gint64             last_read);
+
 G_END_DECLS

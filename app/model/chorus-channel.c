@@ -16,12 +16,14 @@ struct _ChorusChannel
 
   char *id;
   char *name;
+  guint unread_count;
 };
 
 enum {
   PROP_0,
   PROP_ID,
   PROP_NAME,
+  PROP_UNREAD_COUNT,
   N_PROPS
 };
 
@@ -58,6 +60,10 @@ chorus_channel_get_property (GObject    *object,
       g_value_set_string (value, self->name);
       break;
 
+    case PROP_UNREAD_COUNT:
+      g_value_set_uint (value, self->unread_count);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -82,6 +88,14 @@ chorus_channel_class_init (ChorusChannelClass *klass)
                          (G_PARAM_READABLE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
+
+  /* Messages by others that arrived after the channel was last read. */
+  properties[PROP_UNREAD_COUNT] =
+    g_param_spec_uint ("unread-count", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE |
+                        G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -156,4 +170,25 @@ chorus_channel_get_name (ChorusChannel *self)
   g_return_val_if_fail (CHORUS_IS_CHANNEL (self), NULL);
 
   return self->name;
+}
+
+guint
+chorus_channel_get_unread_count (ChorusChannel *self)
+{
+  g_return_val_if_fail (CHORUS_IS_CHANNEL (self), 0);
+
+  return self->unread_count;
+}
+
+void
+chorus_channel_set_unread_count (ChorusChannel *self,
+                                 guint          unread_count)
+{
+  g_return_if_fail (CHORUS_IS_CHANNEL (self));
+
+  if (self->unread_count == unread_count)
+    return;
+
+  self->unread_count = unread_count;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNREAD_COUNT]);
 }

@@ -51,6 +51,62 @@ G_DEFINE_FINAL_TYPE (ChorusMessageRow, chorus_message_row, GTK_TYPE_WIDGET)
 static GParamSpec *properties [N_PROPS];
 static guint signals [N_SIGNALS];
 
+/* Matches what people paste as links. The match stops before closing
+ * punctuation that usually ends a sentence rather than the address. */
+static const char link_pattern[] = "\\b(?:https?://|www\\.)[^\\s<>\"]*[^\\s<>\".,;:!?)\\]']";
+
+static void
+append_escaped (GString    *markup,
+                const char *text,
+                gssize      length)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, length);
+
+  g_string_append (markup, escaped);
+}
+
+static void
+append_link (GString    *markup,
+             const char *link,
+             gssize      length)
+{
+  g_autofree char *escaped = g_markup_escape_text (link, length);
+
+  g_string_append_printf (markup, "<a href=\"%s%s\">%s</a>",
+                          g_str_has_prefix (escaped, "www.") ? "https://" : "",
+                          escaped, escaped);
+}
+
+/*
+ * Turns message text into Pango markup with clickable links. Every piece
+ * of the text goes through g_markup_escape_text(), so nothing a sender
+ * types is ever read as markup: the label shows the text as it was sent.
+ */
+static char *
+build_body_markup (const char *text)
+{
+  static GRegex *links;
+  g_autoptr(GMatchInfo) match = NULL;
+  GString *markup = g_string_new (NULL);
+  const char *rest = text;
+  int start, end;
+
+  if (g_once_init_enter (&links))
+    g_once_init_leave (&links, g_regex_new (link_pattern, G_REGEX_OPTIMIZE, 0, NULL));
+
+  g_regex_match (links, text, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      g_match_info_fetch_pos (match, 0, &start, &end);
+      append_escaped (markup, rest, text + start - rest);
+      append_link (markup, text + start, end - start);
+      rest = text + end;
+    }
+  append_escaped (markup, rest, -1);
+
+  return g_string_free (markup, FALSE);
+}
+
 static char *
 format_time (gint64 created_ms)
 {
@@ -163,10 +219,12 @@ update_content (ChorusMessageRow *self)
 {
   g_autofree char *time = format_time (chorus_message_get_created (self->message));
   const char *author = chorus_message_get_author (self->message);
+  g_autofree char *body = NULL;
 
-  /* Plain text on purpose: a message is never read as Pango markup. */
+  /* Author names are plain text; the body is escaped markup with links. */
   gtk_label_set_text (self->author_label, author ?: "");
-  gtk_label_set_text (self->body_label, chorus_message_get_body (self->message) ?: "");
+  body = build_body_markup (chorus_message_get_body (self->message) ?: "");
+  gtk_label_set_markup (self->body_label, body);
   gtk_label_set_text (self->time_label, time);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->body_label), time);
   adw_avatar_set_text (self->avatar, author);
