@@ -8,18 +8,11 @@
 
 #include <sqlite3.h>
 
-#include "chorus-db.h"
+#include "chorus-db-private.h"
 #include "chorus-server.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-struct _ChorusDb
-{
-  sqlite3 *handle;
-  guint64  last_ts;
-};
 
 static const char schema_v1[] =
   "CREATE TABLE meta ("
@@ -48,8 +41,12 @@ static const char schema_v1[] =
   "  PRIMARY KEY (session_id, request_id));"
   "INSERT INTO meta (key, value) VALUES ('last_ts', 0);";
 
-static gboolean
-set_error (ChorusDb    *self,
+/* Version 2 records when a message was last edited. */
+static const char schema_v2[] =
+  "ALTER TABLE messages ADD COLUMN edited_at REAL;";
+
+gboolean
+chorus_db_set_error (ChorusDb    *self,
            GError     **error,
            const char  *what)
 {
@@ -64,13 +61,13 @@ exec (ChorusDb    *self,
       GError     **error)
 {
   if (sqlite3_exec (self->handle, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return set_error (self, error, sql);
+    return chorus_db_set_error (self, error, sql);
 
   return TRUE;
 }
 
-static sqlite3_stmt *
-prepare (ChorusDb    *self,
+sqlite3_stmt *
+chorus_db_prepare (ChorusDb    *self,
          const char  *sql,
          GError     **error)
 {
@@ -78,7 +75,7 @@ prepare (ChorusDb    *self,
 
   if (sqlite3_prepare_v2 (self->handle, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      set_error (self, error, "Preparing a statement");
+      chorus_db_set_error (self, error, "Preparing a statement");
       return NULL;
     }
 
@@ -86,13 +83,13 @@ prepare (ChorusDb    *self,
 }
 
 /* Runs a statement that returns no rows. */
-static gboolean
-step_done (ChorusDb      *self,
+gboolean
+chorus_db_step_done (ChorusDb      *self,
            sqlite3_stmt  *stmt,
            GError       **error)
 {
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_error (self, error, sqlite3_sql (stmt));
+    return chorus_db_set_error (self, error, sqlite3_sql (stmt));
 
   return TRUE;
 }
@@ -104,11 +101,11 @@ read_user_version (ChorusDb  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  if (!(stmt = prepare (self, "PRAGMA user_version", error)))
+  if (!(stmt = chorus_db_prepare (self, "PRAGMA user_version", error)))
     return FALSE;
 
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return set_error (self, error, "Reading the schema version");
+    return chorus_db_set_error (self, error, "Reading the schema version");
 
   *out_version = sqlite3_column_int (stmt, 0);
   return TRUE;
@@ -120,11 +117,11 @@ read_last_ts (ChorusDb  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = 'last_ts'", error)))
+  if (!(stmt = chorus_db_prepare (self, "SELECT value FROM meta WHERE key = 'last_ts'", error)))
     return FALSE;
 
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return set_error (self, error, "Reading the last commit timestamp");
+    return chorus_db_set_error (self, error, "Reading the last commit timestamp");
 
   self->last_ts = (guint64) sqlite3_column_int64 (stmt, 0);
   return TRUE;
@@ -158,7 +155,7 @@ static gboolean
 migrate (ChorusDb  *self,
          GError   **error)
 {
-  g_autofree char *create = NULL;
+  g_autoptr(GString) steps = NULL;
   int version = 0;
 
   if (!read_user_version (self, &version, error))
@@ -175,15 +172,20 @@ migrate (ChorusDb  *self,
   if (version == SCHEMA_VERSION)
     return read_last_ts (self, error);
 
-  create = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-                            schema_v1, SCHEMA_VERSION);
-  if (!exec (self, create, error))
+  steps = g_string_new ("BEGIN IMMEDIATE;");
+  if (version < 1)
+    g_string_append (steps, schema_v1);
+  if (version < 2)
+    g_string_append (steps, schema_v2);
+  g_string_append_printf (steps, "PRAGMA user_version = %d; COMMIT;", SCHEMA_VERSION);
+
+  if (!exec (self, steps->str, error))
     {
       sqlite3_exec (self->handle, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
 
-  return read_last_ts (self, error) && seed_channels (self, error);
+  return read_last_ts (self, error) && (version > 0 || seed_channels (self, error));
 }
 
 ChorusDb *
@@ -241,11 +243,11 @@ store_last_ts (ChorusDb  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  if (!(stmt = prepare (self, "UPDATE meta SET value = ?1 WHERE key = 'last_ts'", error)))
+  if (!(stmt = chorus_db_prepare (self, "UPDATE meta SET value = ?1 WHERE key = 'last_ts'", error)))
     return FALSE;
 
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) ts);
-  return step_done (self, stmt, error);
+  return chorus_db_step_done (self, stmt, error);
 }
 
 /* Starts a write transaction and allocates its commit timestamp:
@@ -312,8 +314,8 @@ chorus_db_rollback (ChorusDb *self)
   read_last_ts (self, NULL);
 }
 
-static void
-add_text_member (JsonObject   *object,
+void
+chorus_db_add_text_member (JsonObject   *object,
                  const char   *name,
                  sqlite3_stmt *stmt,
                  int           column)
@@ -332,8 +334,8 @@ channel_from_row (sqlite3_stmt *stmt)
 
   /* Keys in ascending order, as the value encoding requires. */
   json_object_set_double_member (channel, "_creationTime", sqlite3_column_double (stmt, 2));
-  add_text_member (channel, "_id", stmt, 0);
-  add_text_member (channel, "name", stmt, 1);
+  chorus_db_add_text_member (channel, "_id", stmt, 0);
+  chorus_db_add_text_member (channel, "name", stmt, 1);
 
   return channel;
 }
@@ -348,7 +350,7 @@ chorus_db_list_channels (ChorusDb  *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (!(stmt = prepare (self, "SELECT id, name, creation_time FROM channels ORDER BY name", error)))
+  if (!(stmt = chorus_db_prepare (self, "SELECT id, name, creation_time FROM channels ORDER BY name", error)))
     return NULL;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -356,7 +358,7 @@ chorus_db_list_channels (ChorusDb  *self,
 
   if (rc != SQLITE_DONE)
     {
-      set_error (self, error, "Listing channels");
+      chorus_db_set_error (self, error, "Listing channels");
       return NULL;
     }
 
@@ -373,13 +375,13 @@ exists (ChorusDb    *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  if (!(stmt = prepare (self, sql, error)))
+  if (!(stmt = chorus_db_prepare (self, sql, error)))
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_error (self, error, sql);
+    return chorus_db_set_error (self, error, sql);
 
   *out_found = rc == SQLITE_ROW;
   return TRUE;
@@ -407,8 +409,8 @@ chorus_db_has_channel_name (ChorusDb    *self,
 
 /* Creation times are the commit timestamp in milliseconds since the epoch,
  * with the sub-millisecond part as the fraction. */
-static double
-ts_to_creation_time (guint64 ts)
+double
+chorus_db_ts_to_creation_time (guint64 ts)
 {
   return (double) ts / 1e6;
 }
@@ -424,122 +426,16 @@ chorus_db_insert_channel (ChorusDb    *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  if (!(stmt = prepare (self,
+  if (!(stmt = chorus_db_prepare (self,
                         "INSERT INTO channels (id, name, creation_time, commit_ts) "
                         "VALUES (?1, ?2, ?3, ?4)", error)))
     return NULL;
 
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_double (stmt, 3, ts_to_creation_time (ts));
+  sqlite3_bind_double (stmt, 3, chorus_db_ts_to_creation_time (ts));
   sqlite3_bind_int64 (stmt, 4, (sqlite3_int64) ts);
-  if (!step_done (self, stmt, error))
-    return NULL;
-
-  return g_steal_pointer (&id);
-}
-
-static JsonObject *
-message_from_row (sqlite3_stmt *stmt)
-{
-  JsonObject *message = json_object_new ();
-
-  /* Keys in ascending order, as the value encoding requires. */
-  json_object_set_double_member (message, "_creationTime", sqlite3_column_double (stmt, 5));
-  add_text_member (message, "_id", stmt, 0);
-  add_text_member (message, "author", stmt, 2);
-  add_text_member (message, "body", stmt, 3);
-  add_text_member (message, "channel", stmt, 1);
-  add_text_member (message, "clientId", stmt, 4);
-
-  return message;
-}
-
-JsonArray *
-chorus_db_list_messages (ChorusDb    *self,
-                         const char  *channel_id,
-                         guint        limit,
-                         GError     **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(JsonArray) messages = json_array_new ();
-  int rc;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  if (!(stmt = prepare (self,
-                        "SELECT id, channel, author, body, client_id, creation_time FROM "
-                        "(SELECT * FROM messages WHERE channel = ?1 ORDER BY seq DESC LIMIT ?2) "
-                        "ORDER BY seq ASC", error)))
-    return NULL;
-
-  sqlite3_bind_text (stmt, 1, channel_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, limit);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    json_array_add_object_element (messages, message_from_row (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      set_error (self, error, "Listing messages");
-      return NULL;
-    }
-
-  return g_steal_pointer (&messages);
-}
-
-gboolean
-chorus_db_find_message_by_client_id (ChorusDb    *self,
-                                     const char  *client_id,
-                                     char       **out_id,
-                                     GError     **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  *out_id = NULL;
-  if (!(stmt = prepare (self, "SELECT id FROM messages WHERE client_id = ?1", error)))
-    return FALSE;
-
-  sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    *out_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  else if (rc != SQLITE_DONE)
-    return set_error (self, error, "Looking up a client id");
-
-  return TRUE;
-}
-
-char *
-chorus_db_insert_message (ChorusDb    *self,
-                          const char  *channel_id,
-                          const char  *author,
-                          const char  *body,
-                          const char  *client_id,
-                          guint64      ts,
-                          GError     **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autofree char *id = g_uuid_string_random ();
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  if (!(stmt = prepare (self,
-                        "INSERT INTO messages (id, channel, author, body, client_id, "
-                        "creation_time, commit_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        error)))
-    return NULL;
-
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, channel_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, author, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, body, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 5, client_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_double (stmt, 6, ts_to_creation_time (ts));
-  sqlite3_bind_int64 (stmt, 7, (sqlite3_int64) ts);
-  if (!step_done (self, stmt, error))
+  if (!chorus_db_step_done (self, stmt, error))
     return NULL;
 
   return g_steal_pointer (&id);
@@ -559,7 +455,7 @@ chorus_db_find_mutation (ChorusDb    *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   *out_result = NULL;
-  if (!(stmt = prepare (self,
+  if (!(stmt = chorus_db_prepare (self,
                         "SELECT result, commit_ts FROM mutations "
                         "WHERE session_id = ?1 AND request_id = ?2", error)))
     return FALSE;
@@ -573,7 +469,7 @@ chorus_db_find_mutation (ChorusDb    *self,
       *out_ts = (guint64) sqlite3_column_int64 (stmt, 1);
     }
   else if (rc != SQLITE_DONE)
-    return set_error (self, error, "Looking up a mutation record");
+    return chorus_db_set_error (self, error, "Looking up a mutation record");
 
   return TRUE;
 }
@@ -592,7 +488,7 @@ chorus_db_record_mutation (ChorusDb    *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!(stmt = prepare (self,
+  if (!(stmt = chorus_db_prepare (self,
                         "INSERT INTO mutations (session_id, request_id, result, commit_ts) "
                         "VALUES (?1, ?2, ?3, ?4)", error)))
     return FALSE;
@@ -601,5 +497,5 @@ chorus_db_record_mutation (ChorusDb    *self,
   sqlite3_bind_int64 (stmt, 2, request_id);
   sqlite3_bind_text (stmt, 3, result, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 4, (sqlite3_int64) ts);
-  return step_done (self, stmt, error);
+  return chorus_db_step_done (self, stmt, error);
 }

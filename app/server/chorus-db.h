@@ -51,6 +51,27 @@ JsonArray *chorus_db_list_messages             (ChorusDb    *self,
                                                 const char  *channel_id,
                                                 guint        limit,
                                                 GError     **error);
+JsonArray *chorus_db_page_messages             (ChorusDb    *self,
+                                                const char  *channel_id,
+                                                gint64       cursor,
+                                                gint64       end_cursor,
+                                                guint        num_items,
+                                                gint64      *out_end,
+                                                gboolean    *out_is_done,
+                                                GError     **error);
+gboolean   chorus_db_get_message               (ChorusDb    *self,
+                                                const char  *message_id,
+                                                char       **out_channel,
+                                                char       **out_author,
+                                                GError     **error);
+gboolean   chorus_db_edit_message              (ChorusDb    *self,
+                                                const char  *message_id,
+                                                const char  *body,
+                                                guint64      ts,
+                                                GError     **error);
+gboolean   chorus_db_remove_message            (ChorusDb    *self,
+                                                const char  *message_id,
+                                                GError     **error);
 gboolean   chorus_db_find_message_by_client_id (ChorusDb    *self,
                                                 const char  *client_id,
                                                 char       **out_id,

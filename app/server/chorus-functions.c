@@ -8,158 +8,12 @@
 
 #include "chorus-functions.h"
 
-#define CHANNEL_NAME_MAX_LENGTH 80
-#define AUTHOR_MAX_LENGTH 80
-#define CLIENT_ID_MAX_LENGTH 128
-
-/* A message body is at most 4000 characters (Unicode code points). That
- * is plenty for chat, and it keeps every Mutation frame far below the
- * WebSocket payload limit of the server. */
-#define BODY_MAX_LENGTH 4000
-
 /* messages:list returns this many of the newest messages. */
 #define MESSAGE_LIST_LIMIT 100
 
-G_DEFINE_QUARK (chorus-function-error-quark, chorus_function_error)
-
-typedef JsonNode *(*QueryFunc)    (ChorusDb    *db,
-                                   JsonObject  *args,
-                                   GHashTable  *reads,
-                                   GError     **error);
-typedef JsonNode *(*MutationFunc) (ChorusDb    *db,
-                                   JsonObject  *args,
-                                   guint64      ts,
-                                   GHashTable  *writes,
-                                   GError     **error);
-
-static const char *
-describe_node (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_NULL (node))
-    return "null";
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return "an object";
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return "a string";
-    case G_TYPE_BOOLEAN:
-      return "a boolean";
-    default:
-      return "a number";
-    }
-}
-
-/* Rejects members other than @names, as Convex argument validators do. */
-static gboolean
-check_arg_names (JsonObject         *args,
-                 const char * const *names,
-                 GError            **error)
-{
-  g_autoptr(GList) members = json_object_get_members (args);
-
-  for (const GList *l = members; l != NULL; l = l->next)
-    {
-      if (!g_strv_contains (names, l->data))
-        {
-          g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_INVALID_ARGUMENT,
-                       "Unexpected argument '%s'", (const char *) l->data);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-
-/* Reads a string argument. An optional one that is missing or null gives
- * NULL. */
-static gboolean
-get_string_arg (JsonObject   *args,
-                const char   *name,
-                gboolean      required,
-                const char  **out_value,
-                GError      **error)
-{
-  JsonNode *node = json_object_get_member (args, name);
-
-  *out_value = NULL;
-  if (node == NULL || (!required && JSON_NODE_HOLDS_NULL (node)))
-    {
-      if (!required)
-        return TRUE;
-
-      g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_INVALID_ARGUMENT,
-                   "Missing argument '%s'", name);
-      return FALSE;
-    }
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_INVALID_ARGUMENT,
-                   "Invalid argument '%s': expected a string, got %s",
-                   name, describe_node (node));
-      return FALSE;
-    }
-
-  *out_value = json_node_get_string (node);
-  return TRUE;
-}
-
-/* Checks that @value is valid UTF-8 of 1 to @max_length characters. */
-static gboolean
-check_text (const char  *name,
-            const char  *value,
-            glong        max_length,
-            GError     **error)
-{
-  glong length;
-
-  if (!g_utf8_validate (value, -1, NULL))
-    {
-      g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_INVALID_ARGUMENT,
-                   "Invalid argument '%s': not valid UTF-8", name);
-      return FALSE;
-    }
-
-  length = g_utf8_strlen (value, -1);
-  if (length == 0 || length > max_length)
-    {
-      g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_INVALID_ARGUMENT,
-                   "Invalid argument '%s': must be 1 to %ld characters, got %ld",
-                   name, max_length, length);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-check_channel_name (const char  *name,
-                    GError     **error)
-{
-  gsize length = strlen (name);
-
-  for (gsize i = 0; i < length; i++)
-    {
-      if (!g_ascii_islower (name[i]) && !g_ascii_isdigit (name[i]) &&
-          name[i] != '-' && name[i] != '_')
-        length = 0;
-    }
-
-  if (length == 0 || length > CHANNEL_NAME_MAX_LENGTH)
-    {
-      g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_INVALID_ARGUMENT,
-                   "Invalid argument 'name': a channel name is 1 to %d characters "
-                   "of lowercase letters, digits, '-' and '_'",
-                   CHANNEL_NAME_MAX_LENGTH);
-      return FALSE;
-    }
-
-  return TRUE;
-}
+typedef JsonNode *(*ChatFunc) (ChorusCall  *call,
+                               JsonObject  *args,
+                               GError     **error);
 
 static gboolean
 check_channel_exists (ChorusDb    *db,
@@ -192,49 +46,109 @@ array_node_new (JsonArray *array)
 }
 
 static JsonNode *
-list_channels (ChorusDb    *db,
+list_channels (ChorusCall  *call,
                JsonObject  *args,
-               GHashTable  *reads,
                GError     **error)
 {
   static const char * const names[] = { NULL };
   JsonArray *channels;
 
-  g_hash_table_add (reads, g_strdup ("channels"));
-  if (!check_arg_names (args, names, error) ||
-      !(channels = chorus_db_list_channels (db, error)))
+  g_hash_table_add (call->deps, g_strdup ("channels"));
+  if (!chorus_args_check_names (args, names, error) ||
+      !(channels = chorus_db_list_channels (call->db, error)))
     return NULL;
 
   return array_node_new (channels);
 }
 
+/* Reads the channel argument and records the channel's messages as read. */
+static gboolean
+read_channel_arg (ChorusCall   *call,
+                  JsonObject   *args,
+                  const char  **out_channel,
+                  GError      **error)
+{
+  if (!chorus_args_get_string (args, "channel", TRUE, out_channel, error))
+    return FALSE;
+
+  g_hash_table_add (call->deps, g_strconcat ("messages/", *out_channel, NULL));
+  return check_channel_exists (call->db, *out_channel, error);
+}
+
 static JsonNode *
-list_messages (ChorusDb    *db,
+list_messages (ChorusCall  *call,
                JsonObject  *args,
-               GHashTable  *reads,
                GError     **error)
 {
   static const char * const names[] = { "channel", NULL };
   const char *channel = NULL;
   JsonArray *messages;
 
-  if (!check_arg_names (args, names, error) ||
-      !get_string_arg (args, "channel", TRUE, &channel, error))
-    return NULL;
-
-  g_hash_table_add (reads, g_strconcat ("messages/", channel, NULL));
-  if (!check_channel_exists (db, channel, error) ||
-      !(messages = chorus_db_list_messages (db, channel, MESSAGE_LIST_LIMIT, error)))
+  if (!chorus_args_check_names (args, names, error) ||
+      !read_channel_arg (call, args, &channel, error) ||
+      !(messages = chorus_db_list_messages (call->db, channel, MESSAGE_LIST_LIMIT, error)))
     return NULL;
 
   return array_node_new (messages);
 }
 
 static JsonNode *
-create_channel (ChorusDb    *db,
+page_result_new (JsonArray *page,
+                 gboolean   is_done,
+                 gint64     end)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, end);
+
+  /* Keys in ascending order, as the value encoding requires. */
+  json_object_set_string_member (result, "continueCursor", cursor);
+  json_object_set_boolean_member (result, "isDone", is_done);
+  json_object_set_array_member (result, "page", page);
+
+  return json_node_init_object (json_node_alloc (), result);
+}
+
+/*
+ * messages:page {channel, paginationOpts}: the channel's messages newest
+ * first, in Convex's {page, isDone, continueCursor} shape. A cursor is the
+ * decimal sequence number a page ends at. The first run of a subscription
+ * stores that end in the journal and later runs keep it, so a page grows
+ * with new messages instead of pushing its oldest ones out of every page.
+ */
+static JsonNode *
+page_messages (ChorusCall  *call,
+               JsonObject  *args,
+               GError     **error)
+{
+  static const char * const names[] = { "channel", "paginationOpts", NULL };
+  const char *channel = NULL;
+  gint64 cursor = 0, end_cursor = 0, end = 0;
+  gboolean is_done = FALSE;
+  guint num_items = 0;
+  JsonArray *page;
+
+  if (!chorus_args_check_names (args, names, error) ||
+      !read_channel_arg (call, args, &channel, error) ||
+      !chorus_args_get_pagination (args, &cursor, &end_cursor, &num_items, error))
+    return NULL;
+
+  if (end_cursor == 0 && call->journal != NULL)
+    end_cursor = g_ascii_strtoll (call->journal, NULL, 10);
+  if (end_cursor < 0 || (cursor > 0 && end_cursor >= cursor))
+    end_cursor = 0;
+
+  if (!(page = chorus_db_page_messages (call->db, channel, cursor, end_cursor, num_items,
+                                        &end, &is_done, error)))
+    return NULL;
+
+  g_free (call->journal);
+  call->journal = g_strdup_printf ("%" G_GINT64_FORMAT, end);
+  return page_result_new (page, is_done, end);
+}
+
+static JsonNode *
+create_channel (ChorusCall  *call,
                 JsonObject  *args,
-                guint64      ts,
-                GHashTable  *writes,
                 GError     **error)
 {
   static const char * const names[] = { "name", NULL };
@@ -242,10 +156,10 @@ create_channel (ChorusDb    *db,
   const char *name = NULL;
   gboolean taken = FALSE;
 
-  if (!check_arg_names (args, names, error) ||
-      !get_string_arg (args, "name", TRUE, &name, error) ||
-      !check_channel_name (name, error) ||
-      !chorus_db_has_channel_name (db, name, &taken, error))
+  if (!chorus_args_check_names (args, names, error) ||
+      !chorus_args_get_string (args, "name", TRUE, &name, error) ||
+      !chorus_args_check_channel_name (name, error) ||
+      !chorus_db_has_channel_name (call->db, name, &taken, error))
     return NULL;
 
   if (taken)
@@ -255,15 +169,17 @@ create_channel (ChorusDb    *db,
       return NULL;
     }
 
-  if (!(id = chorus_db_insert_channel (db, name, ts, error)))
+  if (!(id = chorus_db_insert_channel (call->db, name, call->ts, error)))
     return NULL;
 
-  g_hash_table_add (writes, g_strdup ("channels"));
+  g_hash_table_add (call->deps, g_strdup ("channels"));
   return json_node_init_string (json_node_alloc (), id);
 }
 
+/* With tokens the author is the authenticated user, and an author
+ * argument, if any, is ignored. */
 static gboolean
-read_send_args (ChorusDb     *db,
+read_send_args (ChorusCall   *call,
                 JsonObject   *args,
                 const char  **channel,
                 const char  **body,
@@ -273,108 +189,187 @@ read_send_args (ChorusDb     *db,
 {
   static const char * const names[] = { "author", "body", "channel", "clientId", NULL };
 
-  return check_arg_names (args, names, error) &&
-         get_string_arg (args, "channel", TRUE, channel, error) &&
-         get_string_arg (args, "body", TRUE, body, error) &&
-         get_string_arg (args, "author", TRUE, author, error) &&
-         get_string_arg (args, "clientId", FALSE, client_id, error) &&
-         check_text ("body", *body, BODY_MAX_LENGTH, error) &&
-         check_text ("author", *author, AUTHOR_MAX_LENGTH, error) &&
+  if (!chorus_args_check_names (args, names, error) ||
+      !chorus_args_get_string (args, "channel", TRUE, channel, error) ||
+      !chorus_args_get_string (args, "body", TRUE, body, error) ||
+      !chorus_args_get_string (args, "author", call->user == NULL, author, error) ||
+      !chorus_args_get_string (args, "clientId", FALSE, client_id, error))
+    return FALSE;
+
+  if (call->user != NULL)
+    *author = call->user;
+
+  return chorus_args_check_text ("body", *body, CHORUS_BODY_MAX_LENGTH, error) &&
+         chorus_args_check_text ("author", *author, CHORUS_AUTHOR_MAX_LENGTH, error) &&
          (*client_id == NULL ||
-          check_text ("clientId", *client_id, CLIENT_ID_MAX_LENGTH, error)) &&
-         check_channel_exists (db, *channel, error);
+          chorus_args_check_text ("clientId", *client_id, CHORUS_CLIENT_ID_MAX_LENGTH, error)) &&
+         check_channel_exists (call->db, *channel, error);
 }
 
 /* A send whose client id already exists returns the stored message's id
  * and writes nothing, so a client that retries after a restart does not
  * post the message twice. */
 static JsonNode *
-send_message (ChorusDb    *db,
+send_message (ChorusCall  *call,
               JsonObject  *args,
-              guint64      ts,
-              GHashTable  *writes,
               GError     **error)
 {
   const char *channel, *body, *author, *client_id;
   g_autofree char *id = NULL;
 
-  if (!read_send_args (db, args, &channel, &body, &author, &client_id, error))
+  if (!read_send_args (call, args, &channel, &body, &author, &client_id, error))
     return NULL;
 
-  if (client_id != NULL && !chorus_db_find_message_by_client_id (db, client_id, &id, error))
+  if (client_id != NULL &&
+      !chorus_db_find_message_by_client_id (call->db, client_id, &id, error))
     return NULL;
 
   if (id == NULL)
     {
-      if (!(id = chorus_db_insert_message (db, channel, author, body, client_id, ts, error)))
+      if (!(id = chorus_db_insert_message (call->db, channel, author, body, client_id,
+                                           call->ts, error)))
         return NULL;
 
-      g_hash_table_add (writes, g_strconcat ("messages/", channel, NULL));
+      g_hash_table_add (call->deps, g_strconcat ("messages/", channel, NULL));
     }
 
   return json_node_init_string (json_node_alloc (), id);
 }
 
-static const struct {
+/* Looks up the message @args names by "id" and checks that the caller may
+ * change it: with tokens, only its author may. */
+static gboolean
+find_own_message (ChorusCall   *call,
+                  JsonObject   *args,
+                  const char  **out_id,
+                  char        **out_channel,
+                  GError      **error)
+{
+  g_autofree char *author = NULL;
+
+  if (!chorus_args_get_string (args, "id", TRUE, out_id, error) ||
+      !chorus_db_get_message (call->db, *out_id, out_channel, &author, error))
+    return FALSE;
+
+  if (*out_channel == NULL)
+    {
+      g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_NOT_FOUND,
+                   "Invalid argument 'id': no message has the id '%s'", *out_id);
+      return FALSE;
+    }
+
+  if (call->user != NULL && g_strcmp0 (call->user, author) != 0)
+    {
+      g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_FORBIDDEN,
+                   "Forbidden: only the author of message '%s' may change it", *out_id);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* messages:edit {id, body} replaces the body and sets editedAt. */
+static JsonNode *
+edit_message (ChorusCall  *call,
+              JsonObject  *args,
+              GError     **error)
+{
+  static const char * const names[] = { "body", "id", NULL };
+  g_autofree char *channel = NULL;
+  const char *id, *body;
+
+  if (!chorus_args_check_names (args, names, error) ||
+      !chorus_args_get_string (args, "body", TRUE, &body, error) ||
+      !chorus_args_check_text ("body", body, CHORUS_BODY_MAX_LENGTH, error) ||
+      !find_own_message (call, args, &id, &channel, error) ||
+      !chorus_db_edit_message (call->db, id, body, call->ts, error))
+    return NULL;
+
+  g_hash_table_add (call->deps, g_strconcat ("messages/", channel, NULL));
+  return json_node_init_null (json_node_alloc ());
+}
+
+/* messages:remove {id} deletes the message. */
+static JsonNode *
+remove_message (ChorusCall  *call,
+                JsonObject  *args,
+                GError     **error)
+{
+  static const char * const names[] = { "id", NULL };
+  g_autofree char *channel = NULL;
+  const char *id;
+
+  if (!chorus_args_check_names (args, names, error) ||
+      !find_own_message (call, args, &id, &channel, error) ||
+      !chorus_db_remove_message (call->db, id, error))
+    return NULL;
+
+  g_hash_table_add (call->deps, g_strconcat ("messages/", channel, NULL));
+  return json_node_init_null (json_node_alloc ());
+}
+
+typedef struct
+{
   const char *udf_path;
-  QueryFunc   func;
-} queries[] = {
+  ChatFunc    func;
+} Function;
+
+static const Function queries[] = {
   { "channels:list", list_channels },
   { "messages:list", list_messages },
+  { "messages:page", page_messages },
 };
 
-static const struct {
-  const char   *udf_path;
-  MutationFunc  func;
-} mutations[] = {
+static const Function mutations[] = {
   { "channels:create", create_channel },
   { "messages:send", send_message },
+  { "messages:edit", edit_message },
+  { "messages:remove", remove_message },
 };
 
-/* Runs the query at the canonical @udf_path. */
-JsonNode *
-chorus_functions_run_query (ChorusDb    *db,
-                            const char  *udf_path,
-                            JsonObject  *args,
-                            GHashTable  *reads,
-                            GError     **error)
+static JsonNode *
+run_function (const Function  *functions,
+              guint            n_functions,
+              const char      *kind,
+              ChorusCall      *call,
+              const char      *udf_path,
+              JsonObject      *args,
+              GError         **error)
 {
-  g_return_val_if_fail (db != NULL, NULL);
+  g_return_val_if_fail (call != NULL && call->db != NULL, NULL);
   g_return_val_if_fail (udf_path != NULL, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+  for (guint i = 0; i < n_functions; i++)
     {
-      if (g_str_equal (queries[i].udf_path, udf_path))
-        return queries[i].func (db, args, reads, error);
+      if (g_str_equal (functions[i].udf_path, udf_path))
+        return functions[i].func (call, args, error);
     }
 
   g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_UNKNOWN_FUNCTION,
-               "Could not find public query '%s'", udf_path);
+               "Could not find public %s '%s'", kind, udf_path);
   return NULL;
 }
 
-/* Runs the mutation at the canonical @udf_path inside the caller's
- * transaction, whose commit timestamp is @ts. */
+/* Runs the query at the canonical @udf_path. */
 JsonNode *
-chorus_functions_run_mutation (ChorusDb    *db,
+chorus_functions_run_query (ChorusCall  *call,
+                            const char  *udf_path,
+                            JsonObject  *args,
+                            GError     **error)
+{
+  return run_function (queries, G_N_ELEMENTS (queries), "query", call, udf_path, args, error);
+}
+
+/* Runs the mutation at the canonical @udf_path inside the caller's
+ * transaction, whose commit timestamp is @call->ts. */
+JsonNode *
+chorus_functions_run_mutation (ChorusCall  *call,
                                const char  *udf_path,
                                JsonObject  *args,
-                               guint64      ts,
-                               GHashTable  *writes,
                                GError     **error)
 {
-  g_return_val_if_fail (db != NULL, NULL);
-  g_return_val_if_fail (udf_path != NULL, NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (mutations); i++)
-    {
-      if (g_str_equal (mutations[i].udf_path, udf_path))
-        return mutations[i].func (db, args, ts, writes, error);
-    }
-
-  g_set_error (error, CHORUS_FUNCTION_ERROR, CHORUS_FUNCTION_ERROR_UNKNOWN_FUNCTION,
-               "Could not find public mutation '%s'", udf_path);
-  return NULL;
+  return run_function (mutations, G_N_ELEMENTS (mutations), "mutation",
+                       call, udf_path, args, error);
 }
 
 gboolean

@@ -6,38 +6,41 @@
 
 #pragma once
 
+#include "chorus-args.h"
 #include "chorus-db.h"
 
 G_BEGIN_DECLS
 
-#define CHORUS_FUNCTION_ERROR (chorus_function_error_quark ())
-
-typedef enum
-{
-  CHORUS_FUNCTION_ERROR_UNKNOWN_FUNCTION,
-  CHORUS_FUNCTION_ERROR_INVALID_ARGUMENT,
-  CHORUS_FUNCTION_ERROR_NOT_FOUND,
-} ChorusFunctionError;
-
 /*
- * The chat functions. Queries add what they read to @reads and mutations
- * add what they wrote to @writes, both as dependency keys: "channels" for
- * the channel table and "messages/<channel id>" for one channel's messages.
- * A subscription has to run again after a commit when the two sets meet.
+ * One run of a chat function.
+ *
+ * Queries add what they read to @deps and mutations add what they wrote,
+ * both as dependency keys: "channels" for the channel table and
+ * "messages/<channel id>" for one channel's messages. A subscription has
+ * to run again after a commit when the two sets meet.
+ *
+ * @user is the authenticated user name, or NULL when the server runs
+ * without tokens; then messages:send takes its author from the arguments.
+ * @journal is the query's journal in the sense of the Convex protocol:
+ * messages:page stores the end of its first run there and keeps it on
+ * later runs, so that pages stay gapless while messages arrive.
  */
+typedef struct
+{
+  ChorusDb   *db;
+  const char *user;
+  guint64     ts;
+  GHashTable *deps;
+  char       *journal;
+} ChorusCall;
 
-GQuark    chorus_function_error_quark     (void);
-
-JsonNode *chorus_functions_run_query      (ChorusDb    *db,
+JsonNode *chorus_functions_run_query      (ChorusCall  *call,
                                            const char  *udf_path,
                                            JsonObject  *args,
-                                           GHashTable  *reads,
                                            GError     **error);
-JsonNode *chorus_functions_run_mutation   (ChorusDb    *db,
+JsonNode *chorus_functions_run_mutation   (ChorusCall  *call,
                                            const char  *udf_path,
                                            JsonObject  *args,
-                                           guint64      ts,
-                                           GHashTable  *writes,
                                            GError     **error);
 gboolean  chorus_functions_sets_intersect (GHashTable  *reads,
                                            GHashTable  *writes);

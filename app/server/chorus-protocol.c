@@ -171,3 +171,66 @@ chorus_protocol_get_args (JsonObject  *object,
   *out_args = json_object_ref (json_node_get_object (first));
   return TRUE;
 }
+
+/* Tells whether the JSON string token that starts after the quote at
+ * @start holds a \u0000 escape, and moves *@end to its closing quote. */
+static gboolean
+scan_string (const char  *text,
+             gsize        length,
+             gsize        start,
+             gsize       *end)
+{
+  gboolean has_nul = FALSE;
+  gsize i = start;
+
+  while (i < length && text[i] != '"')
+    {
+      if (text[i] == '\\' && i + 1 < length)
+        {
+          if (text[i + 1] == 'u' && i + 6 <= length && memcmp (text + i + 2, "0000", 4) == 0)
+            has_nul = TRUE;
+          i++;
+        }
+      i++;
+    }
+
+  *end = i;
+  return has_nul;
+}
+
+/*
+ * Finds a NUL character in the strings of the JSON text @text. json-glib
+ * decodes a \u0000 escape but hands out NUL-terminated strings, so such a
+ * string would silently end early. Returns NULL when there is none, or the
+ * name of the object member whose key or value holds it (the empty string
+ * at the top level). A raw NUL byte counts too.
+ */
+char *
+chorus_protocol_find_nul (const char *text,
+                          gsize       length)
+{
+  gsize last_start = 0, last_end = 0;
+  gsize key_start = 0, key_end = 0;
+
+  if (memchr (text, '\0', length) != NULL)
+    return g_strdup ("");
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (text[i] == ':')
+        {
+          key_start = last_start;
+          key_end = last_end;
+        }
+
+      if (text[i] != '"')
+        continue;
+
+      last_start = i + 1;
+      if (scan_string (text, length, last_start, &last_end))
+        return g_strndup (text + key_start, key_end - key_start);
+      i = last_end;
+    }
+
+  return NULL;
+}

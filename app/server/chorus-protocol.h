@@ -16,6 +16,8 @@ char     *chorus_protocol_encode_ts          (guint64      ts);
 gboolean  chorus_protocol_decode_ts          (const char  *text,
                                               guint64     *out_ts);
 char     *chorus_protocol_canonicalize_path  (const char  *udf_path);
+char     *chorus_protocol_find_nul           (const char  *text,
+                                              gsize        length);
 
 gboolean  chorus_protocol_get_u32            (JsonObject  *object,
                                               const char  *name,

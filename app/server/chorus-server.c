@@ -20,9 +20,31 @@ struct _ChorusServer
   ChorusDb *db;
   SoupServer *soup;
   GPtrArray *connections;
+  ChorusConnectionConfig config;
 
   guint port;
 };
+
+/* The server sends a Ping after this long without any outgoing frame. */
+#define DEFAULT_PING_INTERVAL_MS 15000
+
+/* The largest frame a client may send. A chat Mutation is at most a few
+ * tens of KiB (a 4000-character body, escaped), and a ModifyQuerySet that
+ * re-adds every subscription after a reconnect stays far below this. */
+#define DEFAULT_MAX_INCOMING_BYTES (1024 * 1024)
+
+/* A client that falls this far behind is disconnected. It holds 800
+ * Transitions of a full messages:list (100 messages of 200 bytes). */
+#define DEFAULT_MAX_OUTBOUND_BYTES (16 * 1024 * 1024)
+
+/* Chat is typed by people: 20 mutations a second with bursts of 100 (a
+ * reconnect re-sends every pending message at once) leave room for any
+ * person and stop a runaway script. */
+#define DEFAULT_MUTATION_RATE 20.0
+#define DEFAULT_MUTATION_BURST 100.0
+
+/* Transitions longer than this go out as TransitionChunk frames. */
+#define DEFAULT_CHUNK_SIZE (512 * 1024)
 
 G_DEFINE_FINAL_TYPE (ChorusServer, chorus_server, G_TYPE_OBJECT)
 
@@ -64,12 +86,16 @@ early_handler_cb (SoupServer        *soup,
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }
 
+/* Refreshes every connection after a commit, the committing one first and
+ * always, so it learns that its mutation is reflected. Each query runs
+ * once per commit, however many connections subscribe to it. */
 static void
 committed_cb (ChorusConnection *origin,
               GHashTable       *writes,
               gpointer          user_data)
 {
   ChorusServer *self = CHORUS_SERVER (user_data);
+  g_autoptr(GHashTable) cache = chorus_connection_cache_new ();
   g_autoptr(GPtrArray) connections = NULL;
 
   /* Refreshing a connection can close it, which edits the list. */
@@ -77,10 +103,11 @@ committed_cb (ChorusConnection *origin,
   for (guint i = 0; i < self->connections->len; i++)
     g_ptr_array_add (connections, g_object_ref (self->connections->pdata[i]));
 
+  chorus_connection_refresh (origin, writes, cache, TRUE);
   for (guint i = 0; i < connections->len; i++)
     {
       if (connections->pdata[i] != origin)
-        chorus_connection_refresh (connections->pdata[i], writes, FALSE);
+        chorus_connection_refresh (connections->pdata[i], writes, cache, FALSE);
     }
 }
 
@@ -112,7 +139,8 @@ websocket_cb (SoupServer              *soup,
       return;
     }
 
-  connection = chorus_connection_new (ws, self->db, soup_server_message_get_remote_host (msg));
+  connection = chorus_connection_new (ws, soup_server_message_get_socket (msg), self->db,
+                                      &self->config, soup_server_message_get_remote_host (msg));
   g_signal_connect (connection, "committed", G_CALLBACK (committed_cb), self);
   g_signal_connect (connection, "closed", G_CALLBACK (connection_closed_cb), self);
   g_ptr_array_add (self->connections, connection);
@@ -197,6 +225,58 @@ chorus_server_listen (ChorusServer  *self,
   return TRUE;
 }
 
+/* Requires clients to authenticate with one of @tokens, and takes the
+ * author of their messages from it. NULL turns authentication off. */
+void
+chorus_server_set_tokens (ChorusServer *self,
+                          ChorusTokens *tokens)
+{
+  g_return_if_fail (CHORUS_IS_SERVER (self));
+
+  g_clear_pointer (&self->config.tokens, chorus_tokens_unref);
+  self->config.tokens = tokens ? chorus_tokens_ref (tokens) : NULL;
+}
+
+/* Sets the idle time after which a connection sends a Ping (0: never). */
+void
+chorus_server_set_ping_interval (ChorusServer *self,
+                                 guint         milliseconds)
+{
+  g_return_if_fail (CHORUS_IS_SERVER (self));
+
+  self->config.ping_interval_ms = milliseconds;
+}
+
+/*
+ * Sets the per-connection limits: @max_outbound_bytes queued for a slow
+ * reader before it is disconnected (0: no limit), @mutation_rate mutations
+ * a second in bursts of @mutation_burst (a rate of 0: no limit), and
+ * @chunk_size, above which a Transition is sent as TransitionChunks (0:
+ * never).
+ */
+void
+chorus_server_set_limits (ChorusServer *self,
+                          gsize         max_outbound_bytes,
+                          double        mutation_rate,
+                          double        mutation_burst,
+                          gsize         chunk_size)
+{
+  g_return_if_fail (CHORUS_IS_SERVER (self));
+
+  self->config.max_outbound_bytes = max_outbound_bytes;
+  self->config.mutation_rate = mutation_rate;
+  self->config.mutation_burst = MAX (mutation_burst, 1);
+  self->config.chunk_size = chunk_size;
+}
+
+guint
+chorus_server_get_n_connections (ChorusServer *self)
+{
+  g_return_val_if_fail (CHORUS_IS_SERVER (self), 0);
+
+  return self->connections->len;
+}
+
 guint
 chorus_server_get_port (ChorusServer *self)
 {
@@ -239,6 +319,7 @@ chorus_server_finalize (GObject *object)
   ChorusServer *self = CHORUS_SERVER (object);
 
   g_clear_pointer (&self->connections, g_ptr_array_unref);
+  g_clear_pointer (&self->config.tokens, chorus_tokens_unref);
 
   G_OBJECT_CLASS (chorus_server_parent_class)->finalize (object);
 }
@@ -276,4 +357,10 @@ static void
 chorus_server_init (ChorusServer *self)
 {
   self->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  self->config.ping_interval_ms = DEFAULT_PING_INTERVAL_MS;
+  self->config.max_incoming_bytes = DEFAULT_MAX_INCOMING_BYTES;
+  self->config.max_outbound_bytes = DEFAULT_MAX_OUTBOUND_BYTES;
+  self->config.mutation_rate = DEFAULT_MUTATION_RATE;
+  self->config.mutation_burst = DEFAULT_MUTATION_BURST;
+  self->config.chunk_size = DEFAULT_CHUNK_SIZE;
 }

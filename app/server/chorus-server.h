@@ -8,6 +8,8 @@
 
 #include <gio/gio.h>
 
+#include "chorus-tokens.h"
+
 G_BEGIN_DECLS
 
 #define CHORUS_SERVER_ERROR (chorus_server_error_quark ())
@@ -38,6 +40,16 @@ gboolean      chorus_server_listen      (ChorusServer  *self,
                                          guint          port,
                                          GError       **error);
 guint         chorus_server_get_port    (ChorusServer  *self);
+guint         chorus_server_get_n_connections (ChorusServer *self);
+void          chorus_server_set_tokens  (ChorusServer  *self,
+                                         ChorusTokens  *tokens);
+void          chorus_server_set_ping_interval (ChorusServer *self,
+                                               guint         milliseconds);
+void          chorus_server_set_limits  (ChorusServer  *self,
+                                         gsize          max_outbound_bytes,
+                                         double         mutation_rate,
+                                         double         mutation_burst,
+                                         gsize          chunk_size);
 void          chorus_server_shutdown    (ChorusServer  *self);
 
 G_END_DECLS

@@ -39,9 +39,11 @@ connection_closed_cb (ChorusServer *server,
   g_message ("Client from %s disconnected", peer);
 }
 
-/* Only loopback addresses are allowed until clients authenticate. */
+/* Any address other than a loopback one needs tokens, so that only the
+ * people in the token file can read and post. */
 static gboolean
 check_listen_address (const char  *address,
+                      gboolean     have_tokens,
                       GError     **error)
 {
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
@@ -54,11 +56,11 @@ check_listen_address (const char  *address,
       return FALSE;
     }
 
-  if (!g_inet_address_get_is_loopback (inet))
+  if (!g_inet_address_get_is_loopback (inet) && !have_tokens)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "Refusing to listen on %s: token authentication is not implemented yet, "
-                   "so only loopback addresses such as 127.0.0.1 or ::1 are allowed",
+                   "Refusing to listen on %s without --token-file: only loopback addresses "
+                   "such as 127.0.0.1 or ::1 may be used without tokens",
                    address);
       return FALSE;
     }
@@ -93,6 +95,8 @@ run (int       argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *database = NULL;
   g_autofree char *listen = NULL;
+  g_autofree char *token_file = NULL;
+  g_autoptr(ChorusTokens) tokens = NULL;
   int port = DEFAULT_PORT;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port,
@@ -100,7 +104,10 @@ run (int       argc,
     { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
       "SQLite database file (default $XDG_DATA_HOME/chorus/server.sqlite)", "FILE" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
-      "Loopback address to listen on (default 127.0.0.1)", "ADDRESS" },
+      "IP address to listen on (default 127.0.0.1; others need --token-file)", "ADDRESS" },
+    { "token-file", 't', 0, G_OPTION_ARG_FILENAME, &token_file,
+      "File of \"USER TOKEN\" lines; clients then have to authenticate with a token, "
+      "and messages are posted as its user", "FILE" },
     { NULL }
   };
 
@@ -120,15 +127,25 @@ run (int       argc,
   if (listen == NULL)
     listen = g_strdup ("127.0.0.1");
 
-  if (!check_listen_address (listen, error))
+  if (token_file != NULL && !(tokens = chorus_tokens_load (token_file, error)))
+    return FALSE;
+
+  if (!check_listen_address (listen, tokens != NULL, error))
     return FALSE;
 
   if (database == NULL && !(database = default_database_path (error)))
     return FALSE;
 
-  if (!(server = chorus_server_new (database, error)) ||
-      !chorus_server_listen (server, listen, port, error))
+  if (!(server = chorus_server_new (database, error)))
     return FALSE;
+
+  chorus_server_set_tokens (server, tokens);
+  if (!chorus_server_listen (server, listen, port, error))
+    return FALSE;
+
+  if (tokens != NULL)
+    g_message ("Clients have to authenticate: %u users in %s",
+               chorus_tokens_get_n (tokens), token_file);
 
   g_signal_connect (server, "connection-opened", G_CALLBACK (connection_opened_cb), NULL);
   g_signal_connect (server, "connection-closed", G_CALLBACK (connection_closed_cb), NULL);

@@ -438,7 +438,7 @@ static const struct {
     "'clientId'" },
   { "messages:send", "{\"author\":\"ada\",\"body\":\"hi\",\"channel\":\"%s\",\"extra\":1}",
     "'extra'" },
-  { "messages:remove", "{}", "messages:remove" },
+  { "messages:purge", "{}", "messages:purge" },
 };
 
 static void
