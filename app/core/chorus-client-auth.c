@@ -161,7 +161,9 @@ _chorus_client_handle_auth_error (ChorusClient  *self,
   g_warning ("The server rejected the token: %s", message);
   if (!refresh_rejected_token (self))
     {
+      /* Giving up is reported even when no token was ever accepted. */
       _chorus_client_clear_token_provider (self);
+      self->authenticated = TRUE;
       set_authenticated (self, FALSE);
     }
 

@@ -149,6 +149,7 @@ transport_closed_cb (ChorusClient *self,
     return;
 
   g_debug ("Socket closed: %s", reason ? reason : "(no reason)");
+  self->close_count++;
   clear_source (&self->inactivity_source);
   g_clear_pointer (&self->chunks, g_ptr_array_unref);
   g_clear_pointer (&self->chunk_transition_id, g_free);
@@ -170,15 +171,20 @@ void
 _chorus_client_close_socket (ChorusClient *self,
                              const char   *reason)
 {
+  guint close_count;
+
   g_assert (CHORUS_IS_CLIENT (self));
 
   if (self->state == CHORUS_CONNECTION_DISCONNECTED)
     return;
 
+  close_count = self->close_count;
   chorus_transport_close (self->transport, reason);
 
-  /* A transport that does not report its own close is treated as closed. */
-  if (self->state != CHORUS_CONNECTION_DISCONNECTED)
+  /* A transport that does not report its own close is treated as closed.
+   * The state alone does not tell, because a restart after an AuthError
+   * is already connecting again. */
+  if (self->close_count == close_count)
     transport_closed_cb (self, reason);
 }
 

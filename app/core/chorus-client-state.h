@@ -96,6 +96,7 @@ struct _ChorusClient
   ChorusStateVersion    remote;
   gint64                max_observed_ts;
   guint                 connection_count;
+  guint                 close_count;
   guint                 query_set_version;
   guint                 next_query_id;
   guint                 next_request_id;

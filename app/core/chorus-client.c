@@ -406,10 +406,13 @@ static ChorusQuery *
 add_query (ChorusClient *self,
            const char   *token,
            const char   *udf_path,
-           JsonNode     *args)
+           JsonNode     *args,
+           const char   *journal)
 {
   ChorusQuery *query = g_new0 (ChorusQuery, 1);
 
+  query->journal = g_strdup (journal);
+  query->has_journal = journal != NULL;
   query->token = g_strdup (token);
   query->udf_path = g_strdup (udf_path);
   query->args = json_node_ref (args);
@@ -439,6 +442,27 @@ chorus_client_subscribe (ChorusClient *self,
                          const char   *udf_path,
                          JsonNode     *args)
 {
+  return chorus_client_subscribe_with_journal (self, udf_path, args, NULL);
+}
+
+/**
+ * chorus_client_subscribe_with_journal:
+ * @udf_path: the query function, such as "messages:list"
+ * @args: (nullable): the arguments object, NULL for {}
+ * @journal: (nullable): the journal to send with the first Add, such as
+ *   one saved from an earlier session; it only counts when the query is
+ *   not subscribed yet
+ *
+ * Subscribes to a query like chorus_client_subscribe(), with a journal.
+ *
+ * Returns: (transfer full): a new subscription
+ */
+ChorusSubscription *
+chorus_client_subscribe_with_journal (ChorusClient *self,
+                                      const char   *udf_path,
+                                      JsonNode     *args,
+                                      const char   *journal)
+{
   g_autoptr(JsonNode) sealed_args = NULL;
   g_autofree char *path = NULL;
   g_autofree char *token = NULL;
@@ -456,7 +480,7 @@ chorus_client_subscribe (ChorusClient *self,
 
   query = g_hash_table_lookup (self->queries, token);
   if (query == NULL)
-    query = add_query (self, token, path, sealed_args);
+    query = add_query (self, token, path, sealed_args, journal);
 
   subscription = _chorus_subscription_new (self, token, path, query->args);
   g_ptr_array_add (query->subscriptions, subscription);
@@ -803,7 +827,8 @@ chorus_client_set_auth (ChorusClient        *self,
  * chorus_client_clear_auth:
  *
  * Drops the token provider and tells the server that the session has no
- * user any more.
+ * user any more. ChorusClient::auth-changed is not emitted, as in the
+ * convex npm client.
  */
 void
 chorus_client_clear_auth (ChorusClient *self)
@@ -812,12 +837,7 @@ chorus_client_clear_auth (ChorusClient *self)
 
   _chorus_client_clear_token_provider (self);
   _chorus_client_send_authenticate (self);
-
-  if (self->authenticated)
-    {
-      self->authenticated = FALSE;
-      g_signal_emit (self, signals [AUTH_CHANGED], 0, FALSE);
-    }
+  self->authenticated = FALSE;
 }
 
 gboolean

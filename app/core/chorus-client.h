@@ -71,6 +71,10 @@ const char            *chorus_client_get_session_id        (ChorusClient        
 ChorusSubscription    *chorus_client_subscribe             (ChorusClient         *self,
                                                             const char           *udf_path,
                                                             JsonNode             *args);
+ChorusSubscription    *chorus_client_subscribe_with_journal (ChorusClient      *self,
+                                                            const char           *udf_path,
+                                                            JsonNode             *args,
+                                                            const char           *journal);
 JsonNode              *chorus_client_dup_query             (ChorusClient         *self,
                                                             const char           *udf_path,
                                                             JsonNode             *args,
