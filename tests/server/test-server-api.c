@@ -1,0 +1,550 @@
+/* test-server-api.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Tests of messages:page, messages:edit and messages:remove, tokens, the
+ * per-connection limits, Ping and TransitionChunk.
+ */
+
+#define G_LOG_DOMAIN "test-server"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "chorus-protocol.h"
+#include "chorus-server.h"
+#include "test-server-util.h"
+
+#define TOKENS "ada ada-token-0123456789\nlin lin-token-0123456789\n"
+
+typedef struct
+{
+  char *dir;
+  ChorusServer *server;
+  guint port;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  fixture->dir = g_dir_make_tmp ("chorus-server-api-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (fixture->dir, "server.sqlite", NULL);
+
+  fixture->server = chorus_server_new (path, &error);
+  g_assert_no_error (error);
+  chorus_server_listen (fixture->server, NULL, 0, &error);
+  g_assert_no_error (error);
+  fixture->port = chorus_server_get_port (fixture->server);
+
+  if (data != NULL)
+    {
+      g_autoptr(ChorusTokens) tokens = chorus_tokens_parse (data, &error);
+
+      g_assert_no_error (error);
+      chorus_server_set_tokens (fixture->server, tokens);
+    }
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  chorus_server_shutdown (fixture->server);
+  g_clear_object (&fixture->server);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  dir = g_dir_open (fixture->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (fixture->dir, name, NULL);
+
+      g_unlink (child);
+    }
+  g_rmdir (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static TestClient *
+open_client (Fixture     *fixture,
+             const char  *session_id,
+             char       **out_general)
+{
+  TestClient *client = test_client_new (fixture->port, NULL);
+
+  g_assert_nonnull (client->ws);
+  test_client_connect (client, session_id);
+  *out_general = test_client_find_channel (client, 0, 0, "general");
+
+  return client;
+}
+
+/* Sends a mutation that has to succeed, skips the Transition that follows
+ * and returns the result. */
+static JsonNode *
+mutate_ok (TestClient *client,
+           guint       request_id,
+           const char *udf_path,
+           const char *args_json)
+{
+  g_autoptr(JsonObject) response = test_client_mutate (client, request_id, udf_path, args_json);
+  g_autoptr(JsonObject) transition = NULL;
+
+  if (!json_object_get_boolean_member (response, "success"))
+    g_error ("%s %s failed: %s", udf_path, args_json,
+             json_object_get_string_member (response, "result"));
+
+  transition = test_client_expect (client, "Transition");
+  return json_node_copy (json_object_get_member (response, "result"));
+}
+
+/* Sends a mutation that has to fail and returns its errorData. */
+static JsonObject *
+mutate_fail (TestClient *client,
+             guint       request_id,
+             const char *udf_path,
+             const char *args_json,
+             const char *expected)
+{
+  g_autoptr(JsonObject) response = test_client_mutate (client, request_id, udf_path, args_json);
+  const char *message = json_object_get_string_member (response, "result");
+
+  g_test_message ("%s %s: %s", udf_path, args_json, message);
+  g_assert_false (json_object_get_boolean_member (response, "success"));
+  g_assert_nonnull (strstr (message, expected));
+  g_assert_true (json_object_has_member (response, "errorData"));
+
+  return json_object_ref (json_object_get_object_member (response, "errorData"));
+}
+
+static void
+send_numbered (TestClient *client,
+               const char *channel,
+               guint       first,
+               guint       count)
+{
+  for (guint i = first; i < first + count; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"m%u\","
+                                               "\"channel\":\"%s\",\"clientId\":\"c%u\"}",
+                                               i, channel, i);
+      g_autoptr(JsonNode) result = mutate_ok (client, i, "messages:send", args);
+    }
+}
+
+static JsonNode *
+subscribe_page (TestClient *client,
+                guint       base_version,
+                const char *channel,
+                const char *cursor,
+                guint       num_items)
+{
+  g_autofree char *args = g_strdup_printf ("{\"channel\":\"%s\",\"paginationOpts\":"
+                                           "{\"cursor\":%s,\"numItems\":%u}}",
+                                           channel, cursor, num_items);
+
+  return test_client_subscribe (client, base_version, base_version, "messages:page", args);
+}
+
+static void
+assert_page_bodies (JsonNode   *result,
+                    const char *expected)
+{
+  JsonArray *page = json_object_get_array_member (json_node_get_object (result), "page");
+  g_autoptr(GString) bodies = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    {
+      JsonObject *message = json_array_get_object_element (page, i);
+
+      g_string_append_printf (bodies, "%s%s", i ? " " : "",
+                              json_object_get_string_member (message, "body"));
+    }
+
+  g_assert_cmpstr (bodies->str, ==, expected);
+}
+
+static void
+test_page_newest_first (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-page", &general);
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  g_autofree char *cursor = NULL;
+
+  send_numbered (client, general, 1, 5);
+
+  first = subscribe_page (client, 1, general, "null", 3);
+  assert_page_bodies (first, "m5 m4 m3");
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (first), "isDone"));
+
+  cursor = g_strdup_printf ("\"%s\"", json_object_get_string_member (json_node_get_object (first),
+                                                                    "continueCursor"));
+  second = subscribe_page (client, 2, general, cursor, 3);
+  assert_page_bodies (second, "m2 m1");
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (second), "isDone"));
+}
+
+/* A new message grows the first page instead of pushing its oldest
+ * message into a gap before the second page. */
+static void
+test_page_gapless (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-gapless", &general);
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(JsonObject) transition = NULL;
+  JsonObject *modification;
+  g_autoptr(JsonNode) value = NULL;
+
+  send_numbered (client, general, 1, 4);
+  first = subscribe_page (client, 1, general, "null", 2);
+  assert_page_bodies (first, "m4 m3");
+
+  response = test_client_mutate (client, 5, "messages:send",
+                                 g_strdup_printf ("{\"author\":\"ada\",\"body\":\"m5\","
+                                                  "\"channel\":\"%s\"}", general));
+  g_assert_true (json_object_get_boolean_member (response, "success"));
+  transition = test_client_expect (client, "Transition");
+  modification = json_array_get_object_element (json_object_get_array_member (transition,
+                                                                              "modifications"), 0);
+  g_assert_cmpstr (json_object_get_string_member (modification, "journal"), !=, NULL);
+  value = json_node_copy (json_object_get_member (modification, "value"));
+  assert_page_bodies (value, "m5 m4 m3");
+}
+
+static void
+test_page_bad_options (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-page-bad", &general);
+  g_autoptr(JsonNode) bad_cursor = subscribe_page (client, 1, general, "\"nope\"", 3);
+  g_autoptr(JsonNode) too_many = subscribe_page (client, 2, general, "null", 5000);
+
+  g_assert_null (bad_cursor);
+  g_assert_null (too_many);
+}
+
+static void
+test_edit_and_remove (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-edit", &general);
+  g_autofree char *list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+  g_autoptr(JsonNode) list = test_client_subscribe (client, 1, 1, "messages:list", list_args);
+  g_autoptr(JsonNode) id = NULL;
+  g_autoptr(JsonObject) edited = NULL;
+  g_autoptr(JsonObject) removed = NULL;
+  g_autofree char *args = NULL;
+  JsonObject *message;
+
+  id = mutate_ok (client, 0, "messages:send",
+                  g_strdup_printf ("{\"author\":\"ada\",\"body\":\"typo\",\"channel\":\"%s\"}",
+                                   general));
+
+  args = g_strdup_printf ("{\"body\":\"fixed\",\"id\":\"%s\"}", json_node_get_string (id));
+  test_client_mutate (client, 1, "messages:edit", args);
+  edited = test_client_expect (client, "Transition");
+  message = json_array_get_object_element (
+    json_node_get_array (json_object_get_member (
+      json_array_get_object_element (json_object_get_array_member (edited, "modifications"), 0),
+      "value")), 0);
+  g_assert_cmpstr (json_object_get_string_member (message, "body"), ==, "fixed");
+  g_assert_true (json_object_has_member (message, "editedAt"));
+  g_assert_true (json_object_has_member (message, "clientId"));
+
+  g_clear_pointer (&args, g_free);
+  args = g_strdup_printf ("{\"id\":\"%s\"}", json_node_get_string (id));
+  test_client_mutate (client, 2, "messages:remove", args);
+  removed = test_client_expect (client, "Transition");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_object_get_member (
+    json_array_get_object_element (json_object_get_array_member (removed, "modifications"), 0),
+    "value"))), ==, 0);
+
+  json_object_unref (mutate_fail (client, 3, "messages:remove", args, "no message has the id"));
+}
+
+static void
+test_nul_rejected (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-nul", &general);
+  g_autofree char *args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"ab\\u0000cd\","
+                                           "\"channel\":\"%s\"}", general);
+  g_autofree char *escaped = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"a\\\\u0000\","
+                                              "\"channel\":\"%s\"}", general);
+  g_autoptr(JsonObject) data_nul = mutate_fail (client, 0, "messages:send", args, "NUL");
+  g_autoptr(JsonNode) ok = NULL;
+
+  g_assert_cmpstr (json_object_get_string_member (data_nul, "field"), ==, "body");
+  g_assert_cmpstr (json_object_get_string_member (data_nul, "code"), ==, "InvalidArgument");
+
+  /* An escaped backslash followed by "u0000" is ordinary text. */
+  ok = mutate_ok (client, 1, "messages:send", escaped);
+}
+
+static void
+test_error_data (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-error-data", &general);
+  g_autofree char *long_body = g_strnfill (4001, 'x');
+  g_autofree char *args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"%s\",\"channel\":\"%s\"}",
+                                           long_body, general);
+  g_autoptr(JsonObject) error_data = mutate_fail (client, 0, "messages:send", args, "4000");
+  g_autoptr(JsonObject) unknown = mutate_fail (client, 1, "messages:nothing", "{}", "messages:nothing");
+
+  g_assert_cmpstr (json_object_get_string_member (error_data, "field"), ==, "body");
+  g_assert_cmpstr (json_object_get_string_member (unknown, "code"), ==, "UnknownFunction");
+}
+
+static void
+test_mutation_path_canonical (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-path", &general);
+  g_autofree char *args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"hi\",\"channel\":\"%s\"}",
+                                           general);
+  g_autoptr(JsonNode) id = mutate_ok (client, 0, "messages.js:send", args);
+
+  g_assert_nonnull (json_node_get_string (id));
+}
+
+static void
+authenticate (TestClient *client,
+              const char *token)
+{
+  test_client_send (client, "{\"type\":\"Authenticate\",\"tokenType\":\"User\","
+                    "\"value\":\"%s\",\"baseVersion\":0}", token);
+}
+
+static void
+test_token_required (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture->port, NULL);
+  g_autoptr(JsonNode) channels = NULL;
+  g_autoptr(JsonObject) error_data = NULL;
+
+  test_client_connect (client, "session-anonymous");
+  channels = test_client_subscribe (client, 0, 0, "channels:list", "{}");
+  g_assert_null (channels);
+  error_data = mutate_fail (client, 0, "channels:create", "{\"name\":\"x\"}", "Unauthenticated");
+  g_assert_cmpstr (json_object_get_string_member (error_data, "code"), ==, "Unauthenticated");
+}
+
+static void
+test_token_invalid (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture->port, NULL);
+  g_autoptr(JsonObject) error = NULL;
+
+  test_client_connect (client, "session-bad-token");
+  g_test_expect_message ("chorus-connection", G_LOG_LEVEL_WARNING, "*Invalid token*");
+  authenticate (client, "ada-token-0123456788");
+  error = test_client_expect (client, "AuthError");
+  g_assert_true (json_object_get_boolean_member (error, "authUpdateAttempted"));
+  test_client_wait_closed (client);
+  g_test_assert_expected_messages ();
+}
+
+/* Opens a client authenticated with @token and returns the general
+ * channel's id. */
+static TestClient *
+open_user (Fixture     *fixture,
+           const char  *session_id,
+           const char  *token,
+           char       **out_general)
+{
+  TestClient *client = test_client_new (fixture->port, NULL);
+  g_autoptr(JsonObject) confirmed = NULL;
+  JsonObject *end;
+
+  test_client_connect (client, session_id);
+  authenticate (client, token);
+  confirmed = test_client_expect (client, "Transition");
+  end = json_object_get_object_member (confirmed, "endVersion");
+  g_assert_cmpint (json_object_get_int_member (end, "identity"), ==, 1);
+
+  *out_general = test_client_find_channel (client, 0, 0, "general");
+  return client;
+}
+
+static void
+test_token_sets_author (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autofree char *other = NULL;
+  g_autoptr(TestClient) ada = open_user (fixture, "session-ada", "ada-token-0123456789", &general);
+  g_autoptr(TestClient) lin = open_user (fixture, "session-lin", "lin-token-0123456789", &other);
+  g_autofree char *args = g_strdup_printf ("{\"author\":\"lin\",\"body\":\"hi\",\"channel\":\"%s\"}",
+                                           general);
+  g_autofree char *list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+  g_autoptr(JsonNode) id = mutate_ok (ada, 0, "messages:send", args);
+  g_autoptr(JsonNode) list = test_client_subscribe (ada, 1, 1, "messages:list", list_args);
+  g_autofree char *edit = g_strdup_printf ("{\"body\":\"mine\",\"id\":\"%s\"}",
+                                           json_node_get_string (id));
+  g_autoptr(JsonObject) forbidden = NULL;
+  JsonObject *message = json_array_get_object_element (json_node_get_array (list), 0);
+
+  g_assert_cmpstr (json_object_get_string_member (message, "author"), ==, "ada");
+  forbidden = mutate_fail (lin, 0, "messages:edit", edit, "only the author");
+  g_assert_cmpstr (json_object_get_string_member (forbidden, "code"), ==, "Forbidden");
+}
+
+static void
+test_ping_when_idle (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(JsonObject) ping = NULL;
+  gint64 start;
+
+  chorus_server_set_ping_interval (fixture->server, 200);
+  client = open_client (fixture, "session-ping", &general);
+
+  start = g_get_monotonic_time ();
+  ping = test_client_next (client);
+  g_assert_cmpstr (json_object_get_string_member (ping, "type"), ==, "Ping");
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 150 * 1000);
+}
+
+static void
+test_transition_chunks (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture->port, NULL);
+  g_autoptr(GString) joined = g_string_new (NULL);
+  g_autoptr(JsonNode) transition = NULL;
+  gint64 total = 0;
+
+  chorus_server_set_limits (fixture->server, 0, 0, 1, 64);
+  test_client_connect (client, "session-chunks");
+  test_client_send (client, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,\"newVersion\":1,"
+                    "\"modifications\":[{\"type\":\"Add\",\"queryId\":0,"
+                    "\"udfPath\":\"channels:list\",\"args\":[{}]}]}");
+
+  do
+    {
+      g_autoptr(JsonObject) chunk = test_client_expect (client, "TransitionChunk");
+
+      g_assert_cmpint (json_object_get_int_member (chunk, "partNumber"), ==, total == 0 ? 0 : (gint64) joined->len / 64);
+      total = json_object_get_int_member (chunk, "totalParts");
+      g_assert_cmpuint (strlen (json_object_get_string_member (chunk, "chunk")), <=, 64);
+      g_string_append (joined, json_object_get_string_member (chunk, "chunk"));
+      if (json_object_get_int_member (chunk, "partNumber") == total - 1)
+        break;
+    }
+  while (TRUE);
+
+  g_assert_cmpint (total, >, 1);
+  transition = json_from_string (joined->str, NULL);
+  g_assert_nonnull (transition);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (transition), "type"),
+                   ==, "Transition");
+}
+
+static void
+test_mutation_rate_limit (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(JsonObject) limited = NULL;
+
+  chorus_server_set_limits (fixture->server, 0, 0.5, 2, 0);
+  client = open_client (fixture, "session-rate", &general);
+  send_numbered (client, general, 0, 2);
+
+  limited = mutate_fail (client, 2, "messages:send",
+                         g_strdup_printf ("{\"author\":\"ada\",\"body\":\"x\",\"channel\":\"%s\"}",
+                                          general), "TooManyRequests");
+  g_assert_cmpstr (json_object_get_string_member (limited, "code"), ==, "RateLimited");
+}
+
+/* A subscriber that never reads is disconnected once the server has
+ * queued more than the outbound limit for it. */
+static void
+test_slow_reader_disconnected (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) sender = NULL;
+  g_autoptr(TestClient) reader = NULL;
+  g_autofree char *body = g_strnfill (3000, 'y');
+  g_autofree char *list_args = NULL;
+  gint64 deadline;
+
+  chorus_server_set_limits (fixture->server, 256 * 1024, 0, 1, 0);
+  sender = open_client (fixture, "session-fast", &general);
+  reader = open_client (fixture, "session-slow", &general);
+  list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+  g_clear_pointer (&reader->ws, g_object_unref);
+  g_assert_cmpuint (chorus_server_get_n_connections (fixture->server), ==, 2);
+
+  /* Drop the reader's socket handling: keep the TCP connection open but
+   * stop reading it. */
+  test_client_send (sender, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":1,\"newVersion\":2,"
+                    "\"modifications\":[]}");
+  json_object_unref (test_client_expect (sender, "Transition"));
+
+  g_test_expect_message ("chorus-connection", G_LOG_LEVEL_WARNING, "*bytes wait to be sent*");
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (guint i = 0; chorus_server_get_n_connections (fixture->server) > 1; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"%s\","
+                                               "\"channel\":\"%s\"}", body, general);
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      json_object_unref (test_client_mutate (sender, i, "messages:send", args));
+      json_object_unref (test_client_expect (sender, "Transition"));
+    }
+}
+
+#define ADD_TEST(path, tokens, func) \
+  g_test_add (path, Fixture, tokens, fixture_setup, func, fixture_teardown)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  ADD_TEST ("/server-api/page-newest-first", NULL, test_page_newest_first);
+  ADD_TEST ("/server-api/page-gapless", NULL, test_page_gapless);
+  ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
+  ADD_TEST ("/server-api/edit-and-remove", NULL, test_edit_and_remove);
+  ADD_TEST ("/server-api/nul-rejected", NULL, test_nul_rejected);
+  ADD_TEST ("/server-api/error-data", NULL, test_error_data);
+  ADD_TEST ("/server-api/mutation-path-canonical", NULL, test_mutation_path_canonical);
+  ADD_TEST ("/server-api/token-required", TOKENS, test_token_required);
+  ADD_TEST ("/server-api/token-invalid", TOKENS, test_token_invalid);
+  ADD_TEST ("/server-api/token-sets-author", TOKENS, test_token_sets_author);
+  ADD_TEST ("/server-api/ping-when-idle", NULL, test_ping_when_idle);
+  ADD_TEST ("/server-api/transition-chunks", NULL, test_transition_chunks);
+  ADD_TEST ("/server-api/mutation-rate-limit", NULL, test_mutation_rate_limit);
+  ADD_TEST ("/server-api/slow-reader-disconnected", NULL, test_slow_reader_disconnected);
+
+  return g_test_run ();
+}
