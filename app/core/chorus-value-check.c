@@ -288,7 +288,7 @@ new_special (const char *key,
              gsize       size)
 {
   g_autofree char *text = g_base64_encode (data, size);
-  JsonObject *object = json_object_new ();
+  g_autoptr(JsonObject) object = json_object_new ();
 
   json_object_set_string_member (object, key, text);
   return json_node_init_object (json_node_alloc (), object);

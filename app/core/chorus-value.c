@@ -324,12 +324,15 @@ chorus_value_dup_sealed (JsonNode *node)
 JsonNode *
 chorus_value_dup_args (JsonNode *args)
 {
+  g_autoptr(JsonObject) object = NULL;
   g_autoptr(JsonNode) empty = NULL;
 
   if (args != NULL)
     return chorus_value_dup_sealed (args);
 
-  empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  /* json_node_init_object() takes its own reference to the object. */
+  object = json_object_new ();
+  empty = json_node_init_object (json_node_alloc (), object);
   json_node_seal (empty);
   return g_steal_pointer (&empty);
 }

@@ -284,7 +284,8 @@ test_check_invalid_values (void)
 static void
 test_check_long_key (void)
 {
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
   g_autofree char *ok_key = g_strnfill (1024, 'k');
   g_autofree char *long_key = g_strnfill (1025, 'k');
   g_autoptr(GError) error = NULL;
