@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gi18n.h>
 #include <sqlite3.h>
 
 #include "chorus-outbox.h"
@@ -79,7 +81,9 @@ set_database_error (GError     **error,
                     const char  *what)
 {
   g_set_error (error, CHORUS_OUTBOX_ERROR, CHORUS_OUTBOX_ERROR_DATABASE,
-               "Could not %s the outbox: %s", what, db ? sqlite3_errmsg (db) : "out of memory");
+               /* Translators: an error message; the first %s says what
+                * failed, the second why. */
+               _("%s: %s"), what, db ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
 }
 
 /* Runs one statement with text parameters; a NULL parameter binds NULL. */
@@ -95,7 +99,7 @@ run_statement (ChorusOutbox        *self,
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &statement, NULL) != SQLITE_OK)
     {
-      set_database_error (error, self->db, "prepare a statement for");
+      set_database_error (error, self->db, _("Could not prepare a statement for the outbox"));
       return FALSE;
     }
 
@@ -107,7 +111,7 @@ run_statement (ChorusOutbox        *self,
 
   if (result != SQLITE_DONE)
     {
-      set_database_error (error, self->db, "write to");
+      set_database_error (error, self->db, _("Could not write to the outbox"));
       return FALSE;
     }
 
@@ -385,7 +389,7 @@ load_messages (ChorusOutbox  *self,
                           "FROM outbox ORDER BY rowid",
                           -1, &statement, NULL) != SQLITE_OK)
     {
-      set_database_error (error, self->db, "read");
+      set_database_error (error, self->db, _("Could not read the outbox"));
       return FALSE;
     }
 
@@ -395,7 +399,7 @@ load_messages (ChorusOutbox  *self,
 
   if (result != SQLITE_DONE)
     {
-      set_database_error (error, self->db, "read");
+      set_database_error (error, self->db, _("Could not read the outbox"));
       return FALSE;
     }
 
@@ -412,14 +416,14 @@ open_database (ChorusOutbox  *self,
   if (sqlite3_open_v2 (path ? path : ":memory:", &self->db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
     {
-      set_database_error (error, self->db, "open");
+      set_database_error (error, self->db, _("Could not open the outbox"));
       return FALSE;
     }
 
   if (sqlite3_exec (self->db, schema, NULL, NULL, &message) != SQLITE_OK)
     {
       g_set_error (error, CHORUS_OUTBOX_ERROR, CHORUS_OUTBOX_ERROR_DATABASE,
-                   "Could not set up the outbox in %s: %s", path ? path : "memory", message);
+                   _("Could not set up the outbox in %s: %s"), path ? path : "memory", message);
       sqlite3_free (message);
       return FALSE;
     }

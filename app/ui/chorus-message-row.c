@@ -273,9 +273,15 @@ chorus_message_row_dispose (GObject *object)
 {
   ChorusMessageRow *self = CHORUS_MESSAGE_ROW (object);
 
+  GtkWidget *child;
+
   g_clear_object (&self->message_signals);
   g_clear_object (&self->message);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHORUS_TYPE_MESSAGE_ROW);
+
+  /* GTK 4.8 disposes only the template children bound by name. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (chorus_message_row_parent_class)->dispose (object);
 }

@@ -10,35 +10,14 @@
 
 #include <glib/gi18n.h>
 
-#include "chorus-channel-list.h"
 #include "chorus-message-row.h"
 #include "chorus-resources.h"
-#include "chorus-window.h"
+#include "chorus-window-private.h"
 
-struct _ChorusWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* Template widgets */
-  AdwWindowTitle    *window_title;
-  GtkRevealer       *offline_revealer;
-  GtkListView       *channel_view;
-  GtkScrolledWindow *message_scroller;
-  GtkListView       *message_view;
-  GtkTextView       *composer;
-  GtkLabel          *composer_placeholder;
-
-  /* Owned references */
-  ChorusClient       *client;
-  ChorusOutbox       *outbox;
-  char               *author;
-  ChorusChannelList  *channels;
-  GtkSingleSelection *channel_selection;
-  ChorusMessageList  *messages;
-
-  /* The view follows new messages while it shows the newest one. */
-  gboolean            stick_to_bottom;
-};
+/*
+ * The main window: channels on the left, the open channel's messages and
+ * the composer on the right.
+ */
 
 enum {
   PROP_0,
@@ -59,6 +38,71 @@ channel_title (GtkListItem *item,
   return g_strdup_printf ("# %s", name ?: "");
 }
 
+static char *
+unread_label (GtkListItem *item,
+              guint        unread_count)
+{
+  return unread_count > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", unread_count);
+}
+
+static gboolean
+has_unread (GtkListItem *item,
+            guint        unread_count)
+{
+  return unread_count > 0;
+}
+
+static ChorusChannel *
+get_current_channel (ChorusWindow *self)
+{
+  return gtk_single_selection_get_selected_item (self->channel_selection);
+}
+
+static char *
+build_notification_id (ChorusChannel *channel)
+{
+  return g_strdup_printf ("channel-%s", chorus_channel_get_id (channel));
+}
+
+/* Messages count as read when the user can see the newest one. */
+static void
+mark_current_read (ChorusWindow *self)
+{
+  ChorusChannel *channel = get_current_channel (self);
+  GApplication *application = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autofree char *notification_id = NULL;
+
+  if (channel == NULL || !self->stick_to_bottom ||
+      !gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+
+  chorus_channel_list_mark_read (self->channels, channel);
+
+  notification_id = build_notification_id (channel);
+  if (application != NULL)
+    g_application_withdraw_notification (application, notification_id);
+}
+
+static void
+update_jump_button (ChorusWindow *self)
+{
+  g_autofree char *label = NULL;
+
+  if (self->stick_to_bottom)
+    self->unseen_count = 0;
+
+  gtk_widget_set_visible (self->jump_button, !self->stick_to_bottom);
+
+  /* Translators: the count of new messages below the visible ones, on
+   * the button that scrolls to them. */
+  label = self->unseen_count > 0
+    ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages",
+                                    self->unseen_count),
+                       self->unseen_count)
+    : g_strdup (_("Latest"));
+  gtk_label_set_text (self->jump_label, label);
+}
+
 static void
 scroll_to_bottom (ChorusWindow *self)
 {
@@ -74,8 +118,14 @@ adjustment_value_changed_cb (ChorusWindow  *self,
                              GtkAdjustment *adjustment)
 {
   double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  gboolean at_bottom = gtk_adjustment_get_value (adjustment) >= bottom - 1;
 
-  self->stick_to_bottom = gtk_adjustment_get_value (adjustment) >= bottom - 1;
+  if (at_bottom == self->stick_to_bottom)
+    return;
+
+  self->stick_to_bottom = at_bottom;
+  update_jump_button (self);
+  mark_current_read (self);
 }
 
 static void
@@ -87,13 +137,42 @@ adjustment_bounds_changed_cb (ChorusWindow  *self,
     scroll_to_bottom (self);
 }
 
+/* New messages below the view while the user reads history are counted
+ * on the jump button instead of moving the view. */
+static void
+messages_changed_cb (ChorusWindow *self,
+                     guint         position,
+                     guint         removed,
+                     guint         added,
+                     GListModel   *model)
+{
+  if (self->stick_to_bottom || added == 0 ||
+      position + added != g_list_model_get_n_items (model))
+    return;
+
+  self->unseen_count += added;
+  update_jump_button (self);
+}
+
+static void
+jump_to_latest_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ChorusWindow *self = CHORUS_WINDOW (widget);
+
+  self->stick_to_bottom = TRUE;
+  scroll_to_bottom (self);
+  update_jump_button (self);
+  mark_current_read (self);
+}
+
 static void
 message_retry_cb (ChorusWindow     *self,
                   ChorusMessage    *message,
                   ChorusMessageRow *row)
 {
-  if (self->messages != NULL)
-    chorus_message_list_retry (self->messages, message);
+  chorus_outbox_retry (self->outbox, message);
 }
 
 static void
@@ -101,8 +180,7 @@ message_discard_cb (ChorusWindow     *self,
                     ChorusMessage    *message,
                     ChorusMessageRow *row)
 {
-  if (self->messages != NULL)
-    chorus_message_list_discard (self->messages, message);
+  chorus_outbox_discard (self->outbox, message);
 }
 
 static void
@@ -141,26 +219,29 @@ show_channel (ChorusWindow  *self,
               ChorusChannel *channel)
 {
   g_autoptr(GtkNoSelection) selection = NULL;
+  g_autofree char *old_channel_id = NULL;
 
+  if (self->messages != NULL)
+    old_channel_id = g_strdup (chorus_message_list_get_channel (self->messages));
   g_clear_object (&self->messages);
+  _chorus_window_switch_draft (self, old_channel_id, channel);
   adw_window_title_set_subtitle (self->window_title, "");
 
   if (channel != NULL)
     {
-      const char *name = chorus_channel_get_name (channel);
-      g_autofree char *subtitle = g_strdup_printf ("# %s", name);
-      /* Translators: the hint in the empty composer; %s is a channel name. */
-      g_autofree char *placeholder = g_strdup_printf (_("Message #%s"), name);
-
-      gtk_label_set_text (self->composer_placeholder, placeholder);
+      g_autofree char *subtitle = g_strdup_printf ("# %s", chorus_channel_get_name (channel));
 
       self->messages = chorus_message_list_new (self->outbox, chorus_channel_get_id (channel));
+      g_signal_connect_object (self->messages, "items-changed",
+                               G_CALLBACK (messages_changed_cb), self, G_CONNECT_SWAPPED);
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
       adw_window_title_set_subtitle (self->window_title, subtitle);
     }
 
   self->stick_to_bottom = TRUE;
+  update_jump_button (self);
   gtk_list_view_set_model (self->message_view, GTK_SELECTION_MODEL (selection));
+  mark_current_read (self);
 }
 
 static void
@@ -177,49 +258,38 @@ selected_channel_changed_cb (ChorusWindow       *self,
   show_channel (self, channel);
 }
 
-static char *
-dup_composer_text (ChorusWindow *self)
+static void
+current_unread_changed_cb (ChorusWindow *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  mark_current_read (self);
 }
 
 static void
-send_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+message_received_cb (ChorusWindow      *self,
+                     ChorusChannel     *channel,
+                     const char        *author,
+                     const char        *body,
+                     ChorusChannelList *channels)
 {
-  ChorusWindow *self = CHORUS_WINDOW (widget);
-  g_autofree char *text = dup_composer_text (self);
+  GApplication *application = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *notification_id = NULL;
 
-  if (self->messages == NULL || *g_strstrip (text) == '\0')
+  if (application == NULL ||
+      (channel == get_current_channel (self) && gtk_window_is_active (GTK_WINDOW (self))))
     return;
 
-  chorus_message_list_send (self->messages, self->author, text);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", 0);
-  self->stick_to_bottom = TRUE;
-}
+  /* Translators: a notification title; the first %s is who wrote, the
+   * second the channel name. */
+  title = g_strdup_printf (_("%s in #%s"), author, chorus_channel_get_name (channel));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action_and_target (notification, "app.open-channel", "s",
+                                                chorus_channel_get_id (channel));
 
-/* Enter sends; Shift+Enter falls through to the text view, which inserts
- * a newline. */
-static gboolean
-composer_key_pressed_cb (ChorusWindow          *self,
-                         guint                  keyval,
-                         guint                  keycode,
-                         GdkModifierType        state,
-                         GtkEventControllerKey *controller)
-{
-  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
-    return FALSE;
-
-  if (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK))
-    return FALSE;
-
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
-  return TRUE;
+  notification_id = build_notification_id (channel);
+  g_application_send_notification (application, notification_id, notification);
 }
 
 static void
@@ -230,6 +300,119 @@ connection_state_changed_cb (ChorusWindow *self,
   gboolean online = chorus_client_get_connection_state (client) == CHORUS_CONNECTION_CONNECTED;
 
   gtk_revealer_set_reveal_child (self->offline_revealer, !online);
+}
+
+static ChorusChannel *
+find_channel_match (ChorusWindow *self,
+                    const char   *text,
+                    guint        *position)
+{
+  g_autofree char *needle = g_utf8_casefold (text, -1);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->channels));
+
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n_items; i++)
+      {
+        g_autoptr(ChorusChannel) channel = g_list_model_get_item (G_LIST_MODEL (self->channels), i);
+        g_autofree char *name = g_utf8_casefold (chorus_channel_get_name (channel), -1);
+
+        /* Names that start with the text win over names that contain it. */
+        if (pass == 0 ? g_str_has_prefix (name, needle) : strstr (name, needle) != NULL)
+          {
+            *position = i;
+            return channel;
+          }
+      }
+
+  return NULL;
+}
+
+static void
+channel_search_changed_cb (ChorusWindow   *self,
+                           GtkSearchEntry *entry)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  guint position;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  if (*text != '\0' && find_channel_match (self, text, &position) == NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+}
+
+static void
+channel_search_activate_cb (ChorusWindow   *self,
+                            GtkSearchEntry *entry)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  guint position;
+
+  if (*text == '\0' || find_channel_match (self, text, &position) == NULL)
+    return;
+
+  gtk_single_selection_set_selected (self->channel_selection, position);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+static void
+channel_search_stop_cb (ChorusWindow   *self,
+                        GtkSearchEntry *entry)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+static gboolean
+focus_channel_search (GtkWidget *widget,
+                      GVariant  *args,
+                      gpointer   user_data)
+{
+  ChorusWindow *self = CHORUS_WINDOW (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->channel_search));
+  return TRUE;
+}
+
+static void
+create_channel_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ChorusWindow) self = user_data;
+  g_autoptr(JsonNode) id = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_object_steal_data (G_OBJECT (self), "creating-channel");
+
+  id = chorus_client_mutation_finish (CHORUS_CLIENT (object), result, &error);
+  if (id == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not create the channel: %s"), error->message);
+
+      _chorus_window_show_toast (self, text);
+      return;
+    }
+
+  chorus_window_select_channel (self, name);
+}
+
+static void
+new_channel_activate_cb (ChorusWindow *self)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) args = json_node_new (JSON_NODE_OBJECT);
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->new_channel_entry));
+
+  if (*name == '\0')
+    return;
+
+  json_object_set_string_member (object, "name", name);
+  json_node_set_object (args, object);
+  g_object_set_data_full (G_OBJECT (self), "creating-channel", g_strdup (name), g_free);
+
+  chorus_client_mutation (self->client, "channels:create", args, NULL, NULL, NULL,
+                          NULL, create_channel_cb, g_object_ref (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->new_channel_entry), "");
+  gtk_popover_popdown (self->new_channel_popover);
 }
 
 static void
@@ -252,26 +435,20 @@ setup_message_view (ChorusWindow *self)
 }
 
 static void
-composer_changed_cb (ChorusWindow  *self,
-                     GtkTextBuffer *buffer)
+setup_channels (ChorusWindow *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->composer_placeholder),
-                          gtk_text_buffer_get_char_count (buffer) == 0);
-}
+  self->channels = chorus_channel_list_new (self->client);
+  chorus_channel_list_set_own_author (self->channels, self->author);
+  self->channel_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->channels)));
+  gtk_list_view_set_model (self->channel_view, GTK_SELECTION_MODEL (self->channel_selection));
 
-static void
-setup_composer (ChorusWindow *self)
-{
-  GtkEventController *keys = gtk_event_controller_key_new ();
-
-  g_signal_connect_object (gtk_text_view_get_buffer (self->composer), "changed",
-                           G_CALLBACK (composer_changed_cb), self, G_CONNECT_SWAPPED);
-
-  gtk_event_controller_set_name (keys, "composer-keys");
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect_object (keys, "key-pressed",
-                           G_CALLBACK (composer_key_pressed_cb), self, G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self->composer), keys);
+  g_signal_connect_object (self->channel_selection, "notify::selected-item",
+                           G_CALLBACK (selected_channel_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->channels, "message-received",
+                           G_CALLBACK (message_received_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->channels, "items-changed",
+                           G_CALLBACK (current_unread_changed_cb), self, G_CONNECT_SWAPPED);
+  selected_channel_changed_cb (self, NULL, self->channel_selection);
 }
 
 static void
@@ -287,16 +464,12 @@ chorus_window_constructed (GObject *object)
   if (self->client == NULL)
     self->client = g_object_ref (chorus_outbox_get_client (self->outbox));
 
-  self->channels = chorus_channel_list_new (self->client);
-  self->channel_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->channels)));
-  gtk_list_view_set_model (self->channel_view, GTK_SELECTION_MODEL (self->channel_selection));
-  g_signal_connect_object (self->channel_selection, "notify::selected-item",
-                           G_CALLBACK (selected_channel_changed_cb), self, G_CONNECT_SWAPPED);
-  selected_channel_changed_cb (self, NULL, self->channel_selection);
+  setup_channels (self);
 
   g_signal_connect_object (self->client, "notify::connection-state",
                            G_CALLBACK (connection_state_changed_cb), self, G_CONNECT_SWAPPED);
   connection_state_changed_cb (self, NULL, self->client);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (current_unread_changed_cb), NULL);
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
@@ -320,6 +493,7 @@ chorus_window_finalize (GObject *object)
 {
   ChorusWindow *self = CHORUS_WINDOW (object);
 
+  g_clear_pointer (&self->drafts, g_hash_table_unref);
   g_free (self->author);
 
   G_OBJECT_CLASS (chorus_window_parent_class)->finalize (object);
@@ -353,16 +527,8 @@ chorus_window_set_property (GObject      *object,
 }
 
 static void
-chorus_window_class_init (ChorusWindowClass *klass)
+install_properties (GObjectClass *object_class)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-
-  object_class->constructed = chorus_window_constructed;
-  object_class->dispose = chorus_window_dispose;
-  object_class->finalize = chorus_window_finalize;
-  object_class->set_property = chorus_window_set_property;
-
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL,
                          CHORUS_TYPE_CLIENT,
@@ -385,6 +551,19 @@ chorus_window_class_init (ChorusWindowClass *klass)
                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+chorus_window_class_init (ChorusWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = chorus_window_constructed;
+  object_class->dispose = chorus_window_dispose;
+  object_class->finalize = chorus_window_finalize;
+  object_class->set_property = chorus_window_set_property;
+  install_properties (object_class);
 
   /* Referencing the bundle keeps the linker from dropping it out of the
    * static library; its constructor registers it before main(). */
@@ -392,16 +571,31 @@ chorus_window_class_init (ChorusWindowClass *klass)
 
   g_type_ensure (CHORUS_TYPE_CHANNEL);
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "ui/chorus-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, channel_search);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, channel_view);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, emoji_button);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, jump_button);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, jump_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, message_scroller);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, message_view);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, new_channel_entry);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, new_channel_popover);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, window_title);
   gtk_widget_class_bind_template_callback (widget_class, channel_title);
+  gtk_widget_class_bind_template_callback (widget_class, unread_label);
+  gtk_widget_class_bind_template_callback (widget_class, has_unread);
+  gtk_widget_class_bind_template_callback (widget_class, channel_search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, channel_search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, channel_search_stop_cb);
+  gtk_widget_class_bind_template_callback (widget_class, new_channel_activate_cb);
+  _chorus_window_class_add_composer (widget_class);
 
-  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "win.jump-to-latest", NULL, jump_to_latest_action);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, focus_channel_search, NULL);
 }
 
 static void
@@ -411,7 +605,7 @@ chorus_window_init (ChorusWindow *self)
 
   self->stick_to_bottom = TRUE;
   setup_message_view (self);
-  setup_composer (self);
+  _chorus_window_setup_composer (self);
 }
 
 ChorusWindow *
@@ -428,6 +622,13 @@ chorus_window_new (GtkApplication *application,
                        "outbox", outbox,
                        "author", author,
                        NULL);
+}
+
+void
+_chorus_window_show_toast (ChorusWindow *self,
+                           const char   *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
 /**
@@ -450,6 +651,14 @@ chorus_window_get_composer (ChorusWindow *self)
   g_return_val_if_fail (CHORUS_IS_WINDOW (self), NULL);
 
   return self->composer;
+}
+
+ChorusChannelList *
+chorus_window_get_channels (ChorusWindow *self)
+{
+  g_return_val_if_fail (CHORUS_IS_WINDOW (self), NULL);
+
+  return self->channels;
 }
 
 /**
@@ -475,4 +684,38 @@ chorus_window_select_channel (ChorusWindow *self,
 
   gtk_single_selection_set_selected (self->channel_selection, position);
   return TRUE;
+}
+
+/**
+ * chorus_window_select_channel_by_id:
+ * @self: a #ChorusWindow
+ * @channel_id: a channel `_id`
+ *
+ * Opens the channel with the server id @channel_id, as a notification
+ * does when clicked.
+ *
+ * Returns: %TRUE if the channel exists
+ */
+gboolean
+chorus_window_select_channel_by_id (ChorusWindow *self,
+                                    const char   *channel_id)
+{
+  guint n_items;
+
+  g_return_val_if_fail (CHORUS_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (channel_id != NULL, FALSE);
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->channels));
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(ChorusChannel) channel = g_list_model_get_item (G_LIST_MODEL (self->channels), i);
+
+      if (g_strcmp0 (chorus_channel_get_id (channel), channel_id) == 0)
+        {
+          gtk_single_selection_set_selected (self->channel_selection, i);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
 }

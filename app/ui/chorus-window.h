@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "chorus-channel-list.h"
 #include "chorus-client.h"
 #include "chorus-message-list.h"
 
@@ -22,7 +23,10 @@ ChorusWindow      *chorus_window_new              (GtkApplication *application,
                                                    const char     *author);
 ChorusMessageList *chorus_window_get_message_list (ChorusWindow   *self);
 GtkTextView       *chorus_window_get_composer     (ChorusWindow   *self);
+ChorusChannelList *chorus_window_get_channels     (ChorusWindow   *self);
 gboolean           chorus_window_select_channel   (ChorusWindow   *self,
                                                    const char     *name);
+gboolean           chorus_window_select_channel_by_id (ChorusWindow *self,
+                                                   const char     *channel_id);
 
 G_END_DECLS

@@ -12,12 +12,14 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 
 #include "chorus-message-row.h"
 #include "chorus-server-thread.h"
 #include "chorus-test-util.h"
-#include "chorus-window.h"
+#include "chorus-window-private.h"
 
 typedef struct
 {
@@ -249,7 +251,6 @@ test_markup_shown_literally (Fixture       *fixture,
       if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
         {
           found = TRUE;
-          g_assert_false (gtk_label_get_use_markup (GTK_LABEL (child)));
           break;
         }
 
@@ -264,6 +265,140 @@ test_markup_shown_literally (Fixture       *fixture,
     }
 
   g_assert_true (found);
+}
+
+static GtkLabel *
+find_label_with_text (GtkWidget  *widget,
+                      const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return GTK_LABEL (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *label = find_label_with_text (child, text);
+
+      if (label != NULL)
+        return label;
+    }
+
+  return NULL;
+}
+
+static ChorusMessageRow *
+send_and_find_row (Fixture    *fixture,
+                   const char *text)
+{
+  ChorusMessageList *messages = chorus_window_get_message_list (fixture->window);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (messages));
+  g_autoptr(ChorusMessage) message = NULL;
+
+  type_text (fixture->window, text);
+  g_assert_true (press_key (fixture->window, GDK_KEY_Return, 0));
+  message = g_list_model_get_item (G_LIST_MODEL (messages), n_items);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
+
+  return find_row (GTK_WIDGET (fixture->window), message);
+}
+
+static void
+test_links_clickable (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *text = "see https://example.org/a?b=1&c=2. <i>or</i> www.example.com";
+  ChorusMessageRow *row = send_and_find_row (fixture, text);
+  GtkLabel *label;
+
+  g_assert_nonnull (row);
+  label = find_label_with_text (GTK_WIDGET (row), text);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_label_get_use_markup (label));
+  g_assert_nonnull (strstr (gtk_label_get_label (label),
+                            "<a href=\"https://example.org/a?b=1&amp;c=2\">"));
+  g_assert_nonnull (strstr (gtk_label_get_label (label),
+                            "<a href=\"https://www.example.com\">www.example.com</a>"));
+  g_assert_nonnull (strstr (gtk_label_get_label (label), "&lt;i&gt;or&lt;/i&gt;"));
+}
+
+static void
+test_drafts_per_channel (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *in_general = NULL;
+  g_autofree char *in_random = NULL;
+  g_autofree char *back_in_general = NULL;
+
+  type_text (fixture->window, "half a thought");
+  g_assert_true (chorus_window_select_channel (fixture->window, "random"));
+  in_random = dup_composer_text (fixture->window);
+  g_assert_cmpstr (in_random, ==, "");
+
+  type_text (fixture->window, "for random");
+  g_assert_true (chorus_window_select_channel (fixture->window, "general"));
+  back_in_general = dup_composer_text (fixture->window);
+  g_assert_cmpstr (back_in_general, ==, "half a thought");
+
+  g_assert_true (chorus_window_select_channel (fixture->window, "random"));
+  in_general = dup_composer_text (fixture->window);
+  g_assert_cmpstr (in_general, ==, "for random");
+}
+
+static void
+test_channel_switcher (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  ChorusWindow *window = fixture->window;
+
+  gtk_editable_set_text (GTK_EDITABLE (window->channel_search), "RAN");
+  g_signal_emit_by_name (window->channel_search, "activate");
+
+  g_assert_cmpstr (chorus_message_list_get_channel (chorus_window_get_message_list (window)), ==,
+                   chorus_channel_get_id (chorus_channel_list_find_by_name (window->channels, "random", NULL)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->channel_search)), ==, "");
+
+  /* No match leaves the open channel alone and marks the entry. */
+  gtk_editable_set_text (GTK_EDITABLE (window->channel_search), "zzz");
+  /* GtkSearchEntry reports changes after a short delay. */
+  chorus_assert_eventually (gtk_widget_has_css_class (GTK_WIDGET (window->channel_search), "error"));
+  g_signal_emit_by_name (window->channel_search, "activate");
+  g_assert_cmpstr (chorus_message_list_get_channel (chorus_window_get_message_list (window)), ==,
+                   chorus_channel_get_id (chorus_channel_list_find_by_name (window->channels, "random", NULL)));
+}
+
+static void
+test_create_channel (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  ChorusWindow *window = fixture->window;
+  ChorusChannel *channel;
+
+  gtk_editable_set_text (GTK_EDITABLE (window->new_channel_entry), "design-review");
+  g_signal_emit_by_name (window->new_channel_entry, "activate");
+
+  chorus_assert_eventually (chorus_channel_list_find_by_name (window->channels, "design-review", NULL) != NULL);
+  channel = chorus_channel_list_find_by_name (window->channels, "design-review", NULL);
+  chorus_assert_eventually (g_strcmp0 (chorus_message_list_get_channel (chorus_window_get_message_list (window)),
+                                       chorus_channel_get_id (channel)) == 0);
+}
+
+static void
+test_emoji_inserted (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  ChorusWindow *window = fixture->window;
+  GtkWidget *chooser = GTK_WIDGET (gtk_menu_button_get_popover (window->emoji_button));
+  g_autofree char *text = NULL;
+  GtkTextIter end;
+
+  type_text (window, "nice ");
+  gtk_text_buffer_get_end_iter (gtk_text_view_get_buffer (window->composer), &end);
+  gtk_text_buffer_place_cursor (gtk_text_view_get_buffer (window->composer), &end);
+  g_signal_emit_by_name (chooser, "emoji-picked", "🎉");
+
+  text = dup_composer_text (window);
+  g_assert_cmpstr (text, ==, "nice 🎉");
 }
 
 int
@@ -284,6 +419,17 @@ main (int   argc,
               fixture_set_up, test_blank_not_sent, fixture_tear_down);
   g_test_add ("/ui/window/markup-shown-literally", Fixture, NULL,
               fixture_set_up, test_markup_shown_literally, fixture_tear_down);
+
+  g_test_add ("/ui/window/links-clickable", Fixture, NULL,
+              fixture_set_up, test_links_clickable, fixture_tear_down);
+  g_test_add ("/ui/window/drafts-per-channel", Fixture, NULL,
+              fixture_set_up, test_drafts_per_channel, fixture_tear_down);
+  g_test_add ("/ui/window/channel-switcher", Fixture, NULL,
+              fixture_set_up, test_channel_switcher, fixture_tear_down);
+  g_test_add ("/ui/window/create-channel", Fixture, NULL,
+              fixture_set_up, test_create_channel, fixture_tear_down);
+  g_test_add ("/ui/window/emoji-inserted", Fixture, NULL,
+              fixture_set_up, test_emoji_inserted, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -1,0 +1,136 @@
+/* chorus-window-composer.c
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chorus-window-composer"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "chorus-window-private.h"
+
+/*
+ * The composer at the bottom of the window: Enter sends, Shift+Enter adds
+ * a line, the emoji button inserts at the cursor, and each channel keeps
+ * its own unsent draft while the window is open.
+ */
+
+static char *
+dup_composer_text (ChorusWindow *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+set_composer_text (ChorusWindow *self,
+                   const char   *text)
+{
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), text ?: "", -1);
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  ChorusWindow *self = CHORUS_WINDOW (widget);
+  g_autofree char *text = dup_composer_text (self);
+
+  /* Leading and trailing blank lines are typing noise; inner ones stay. */
+  if (self->messages == NULL || *g_strstrip (text) == '\0')
+    return;
+
+  chorus_message_list_send (self->messages, self->author, text);
+  set_composer_text (self, "");
+  self->stick_to_bottom = TRUE;
+}
+
+/* Enter sends; Shift+Enter falls through to the text view, which inserts
+ * a newline. */
+static gboolean
+composer_key_pressed_cb (ChorusWindow          *self,
+                         guint                  keyval,
+                         guint                  keycode,
+                         GdkModifierType        state,
+                         GtkEventControllerKey *controller)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return FALSE;
+
+  if (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
+  return TRUE;
+}
+
+static void
+composer_changed_cb (ChorusWindow  *self,
+                     GtkTextBuffer *buffer)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->composer_placeholder),
+                          gtk_text_buffer_get_char_count (buffer) == 0);
+}
+
+static void
+emoji_picked_cb (ChorusWindow *self,
+                 const char   *emoji)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+
+  gtk_text_buffer_insert_at_cursor (buffer, emoji, -1);
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+void
+_chorus_window_switch_draft (ChorusWindow  *self,
+                             const char    *old_channel_id,
+                             ChorusChannel *channel)
+{
+  g_autofree char *text = dup_composer_text (self);
+  g_autofree char *placeholder = NULL;
+
+  if (old_channel_id != NULL)
+    g_hash_table_insert (self->drafts, g_strdup (old_channel_id), g_steal_pointer (&text));
+
+  if (channel == NULL)
+    return;
+
+  set_composer_text (self, g_hash_table_lookup (self->drafts, chorus_channel_get_id (channel)));
+
+  /* Translators: the hint in the empty composer; %s is a channel name. */
+  placeholder = g_strdup_printf (_("Message #%s"), chorus_channel_get_name (channel));
+  gtk_label_set_text (self->composer_placeholder, placeholder);
+}
+
+void
+_chorus_window_setup_composer (ChorusWindow *self)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  self->drafts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_signal_connect_object (gtk_text_view_get_buffer (self->composer), "changed",
+                           G_CALLBACK (composer_changed_cb), self, G_CONNECT_SWAPPED);
+
+  gtk_event_controller_set_name (keys, "composer-keys");
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (keys, "key-pressed",
+                           G_CALLBACK (composer_key_pressed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->composer), keys);
+}
+
+void
+_chorus_window_class_add_composer (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_bind_template_callback (widget_class, emoji_picked_cb);
+  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
+}

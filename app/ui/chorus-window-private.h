@@ -1,0 +1,56 @@
+/* chorus-window-private.h
+ *
+ * Copyright 2026 The Chorus developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "chorus-channel-list.h"
+#include "chorus-window.h"
+
+G_BEGIN_DECLS
+
+struct _ChorusWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay   *toast_overlay;
+  AdwWindowTitle    *window_title;
+  GtkRevealer       *offline_revealer;
+  GtkSearchEntry    *channel_search;
+  GtkListView       *channel_view;
+  GtkPopover        *new_channel_popover;
+  GtkEntry          *new_channel_entry;
+  GtkScrolledWindow *message_scroller;
+  GtkListView       *message_view;
+  GtkWidget         *jump_button;
+  GtkLabel          *jump_label;
+  GtkMenuButton     *emoji_button;
+  GtkTextView       *composer;
+  GtkLabel          *composer_placeholder;
+
+  /* Owned references */
+  ChorusClient       *client;
+  ChorusOutbox       *outbox;
+  char               *author;
+  ChorusChannelList  *channels;
+  GtkSingleSelection *channel_selection;
+  ChorusMessageList  *messages;
+  GHashTable         *drafts;           /* channel id → composer text */
+
+  /* The view follows new messages while it shows the newest one. */
+  gboolean            stick_to_bottom;
+  guint               unseen_count;
+};
+
+void _chorus_window_class_add_composer (GtkWidgetClass *widget_class);
+void _chorus_window_setup_composer     (ChorusWindow   *self);
+void _chorus_window_switch_draft       (ChorusWindow   *self,
+                                        const char     *old_channel_id,
+                                        ChorusChannel  *channel);
+void _chorus_window_show_toast         (ChorusWindow   *self,
+                                        const char     *text);
+
+G_END_DECLS
