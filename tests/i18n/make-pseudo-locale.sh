@@ -14,14 +14,7 @@ output=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-grep -v '^\s*#' "$source_root/po/POTFILES.in" | grep -v '^\s*$' > "$work/files"
-
-# The keywords of meson's glib preset.
-xgettext --directory="$source_root" --files-from="$work/files" \
-  --from-code=UTF-8 --add-comments --package-name=chorus \
-  --keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2 \
-  --keyword=g_dngettext:2,3 --keyword=g_dpgettext2:2c,3 \
-  --output="$work/chorus.pot"
+"$(dirname "$0")/make-pot.sh" "$source_root" "$work/chorus.pot"
 
 # msginit fills an English catalogue with the msgids; msgfilter then wraps
 # each one. Without --keep-header, msgfilter would wrap the header too.
