@@ -515,3 +515,220 @@ chorus_message_list_discard (ChorusMessageList *self,
 
   chorus_outbox_discard (self->outbox, message);
 }
+
+/* What an edit or a removal changes in the rows: the row with @id gets
+ * @body, or goes away when @body is NULL. */
+typedef struct
+{
+  char *channel;
+  char *id;
+  char *body;
+} RowChange;
+
+static void
+row_change_free (RowChange *change)
+{
+  g_free (change->channel);
+  g_free (change->id);
+  g_free (change->body);
+  g_free (change);
+}
+
+static JsonNode *
+build_edited_row (JsonObject *row,
+                  const char *body)
+{
+  g_autoptr(JsonObject) copy = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  GList *members = json_object_get_members (row);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (copy, l->data, json_node_ref (json_object_get_member (row, l->data)));
+  g_list_free (members);
+
+  json_object_set_string_member (copy, "body", body);
+  json_object_set_double_member (copy, "editedAt", (double)(g_get_real_time () / 1000));
+  json_node_set_object (node, copy);
+
+  return node;
+}
+
+static gboolean
+row_has_id (JsonNode   *element,
+            const char *id)
+{
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (element))
+    return FALSE;
+
+  member = json_object_get_member (json_node_get_object (element), "_id");
+  return member != NULL && json_node_get_value_type (member) == G_TYPE_STRING &&
+         g_strcmp0 (json_node_get_string (member), id) == 0;
+}
+
+/* The optimistic update of messages:edit and messages:remove. The values
+ * from the store are sealed, so the rows are rebuilt, never changed. */
+static gboolean
+apply_row_change (ChorusLocalStore  *store,
+                  JsonNode          *mutation_args,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  RowChange *change = user_data;
+  g_autoptr(JsonNode) list_args = build_list_args (change->channel);
+  g_autoptr(JsonArray) rows = json_array_new ();
+  g_autoptr(JsonNode) value = json_node_new (JSON_NODE_ARRAY);
+  JsonNode *current = chorus_local_store_get_query (store, "messages:list", list_args);
+  JsonArray *old_rows;
+
+  if (current == NULL || !JSON_NODE_HOLDS_ARRAY (current))
+    return TRUE;
+
+  old_rows = json_node_get_array (current);
+  for (guint i = 0; i < json_array_get_length (old_rows); i++)
+    {
+      JsonNode *element = json_array_get_element (old_rows, i);
+
+      if (!row_has_id (element, change->id))
+        json_array_add_element (rows, json_node_ref (element));
+      else if (change->body != NULL)
+        json_array_add_element (rows, build_edited_row (json_node_get_object (element), change->body));
+    }
+
+  json_node_set_array (value, rows);
+  chorus_local_store_set_query (store, "messages:list", list_args, value);
+
+  return TRUE;
+}
+
+static void
+change_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonNode) value = NULL;
+  GError *error = NULL;
+
+  value = chorus_client_mutation_finish (CHORUS_CLIENT (object), result, &error);
+  if (value == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+submit_change (ChorusMessageList  *self,
+               ChorusMessage      *message,
+               const char         *udf_path,
+               const char         *body,
+               GAsyncReadyCallback callback,
+               gpointer            user_data)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) args = json_node_new (JSON_NODE_OBJECT);
+  RowChange *change = g_new0 (RowChange, 1);
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  change->channel = g_strdup (self->channel);
+  change->id = g_strdup (chorus_message_get_id (message));
+  change->body = g_strdup (body);
+
+  json_object_set_string_member (object, "id", change->id);
+  if (body != NULL)
+    json_object_set_string_member (object, "body", body);
+  json_node_set_object (args, object);
+
+  chorus_client_mutation (chorus_outbox_get_client (self->outbox), udf_path, args,
+                          apply_row_change, change, (GDestroyNotify)row_change_free,
+                          NULL, change_cb, task);
+}
+
+/**
+ * chorus_message_list_edit:
+ * @self: a #ChorusMessageList
+ * @message: a confirmed message of this list
+ * @body: the new text
+ * @callback: called when the server has the change, or rejected it
+ * @user_data: passed to @callback
+ *
+ * Changes the text of a message. The list shows the new text at once;
+ * if the server rejects the change, the old text comes back.
+ */
+void
+chorus_message_list_edit (ChorusMessageList  *self,
+                          ChorusMessage      *message,
+                          const char         *body,
+                          GAsyncReadyCallback callback,
+                          gpointer            user_data)
+{
+  g_return_if_fail (CHORUS_IS_MESSAGE_LIST (self));
+  g_return_if_fail (CHORUS_IS_MESSAGE (message));
+  g_return_if_fail (body != NULL);
+  g_return_if_fail (chorus_message_get_state (message) == CHORUS_MESSAGE_CONFIRMED);
+
+  submit_change (self, message, "messages:edit", body, callback, user_data);
+}
+
+/**
+ * chorus_message_list_remove:
+ * @self: a #ChorusMessageList
+ * @message: a confirmed message of this list
+ * @callback: called when the server has the change, or rejected it
+ * @user_data: passed to @callback
+ *
+ * Deletes a message. It leaves the list at once; if the server rejects
+ * the removal, it comes back in its place.
+ */
+void
+chorus_message_list_remove (ChorusMessageList  *self,
+                            ChorusMessage      *message,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  g_return_if_fail (CHORUS_IS_MESSAGE_LIST (self));
+  g_return_if_fail (CHORUS_IS_MESSAGE (message));
+  g_return_if_fail (chorus_message_get_state (message) == CHORUS_MESSAGE_CONFIRMED);
+
+  submit_change (self, message, "messages:remove", NULL, callback, user_data);
+}
+
+gboolean
+chorus_message_list_change_finish (ChorusMessageList  *self,
+                                   GAsyncResult       *result,
+                                   GError            **error)
+{
+  g_return_val_if_fail (CHORUS_IS_MESSAGE_LIST (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * chorus_message_list_find_last_own:
+ * @self: a #ChorusMessageList
+ * @author: the user's display name
+ *
+ * Finds the newest confirmed message by @author, the one that Up in an
+ * empty composer edits.
+ *
+ * Returns: (transfer none) (nullable): the message
+ */
+ChorusMessage *
+chorus_message_list_find_last_own (ChorusMessageList *self,
+                                   const char        *author)
+{
+  g_return_val_if_fail (CHORUS_IS_MESSAGE_LIST (self), NULL);
+
+  for (guint i = self->items->len; i > 0; i--)
+    {
+      ChorusMessage *message = g_ptr_array_index (self->items, i - 1);
+
+      if (chorus_message_get_state (message) == CHORUS_MESSAGE_CONFIRMED &&
+          g_strcmp0 (chorus_message_get_author (message), author) == 0)
+        return message;
+    }
+
+  return NULL;
+}

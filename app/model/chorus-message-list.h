@@ -30,4 +30,19 @@ void               chorus_message_list_retry       (ChorusMessageList *self,
 void               chorus_message_list_discard     (ChorusMessageList *self,
                                                     ChorusMessage     *message);
 
+void               chorus_message_list_edit        (ChorusMessageList  *self,
+                                                    ChorusMessage      *message,
+                                                    const char         *body,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+void               chorus_message_list_remove      (ChorusMessageList  *self,
+                                                    ChorusMessage      *message,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+gboolean           chorus_message_list_change_finish (ChorusMessageList *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
+ChorusMessage     *chorus_message_list_find_last_own (ChorusMessageList *self,
+                                                    const char         *author);
+
 G_END_DECLS

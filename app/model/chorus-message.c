@@ -30,6 +30,7 @@ struct _ChorusMessage
   ChorusMessageState state;
   guint starts_group : 1;
   guint starts_day : 1;
+  guint edited : 1;
 };
 
 enum {
@@ -44,6 +45,7 @@ enum {
   PROP_ERROR,
   PROP_STARTS_GROUP,
   PROP_STARTS_DAY,
+  PROP_EDITED,
   N_PROPS
 };
 
@@ -159,6 +161,10 @@ chorus_message_get_property (GObject    *object,
       g_value_set_boolean (value, self->starts_day);
       break;
 
+    case PROP_EDITED:
+      g_value_set_boolean (value, self->edited);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -252,6 +258,13 @@ chorus_message_class_init (ChorusMessageClass *klass)
                            G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
 
+  /* Whether the text was changed after sending. */
+  properties[PROP_EDITED] =
+    g_param_spec_boolean ("edited", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -321,6 +334,18 @@ set_created (ChorusMessage *self,
 }
 
 static gboolean
+set_edited (ChorusMessage *self,
+            gboolean       edited)
+{
+  if (self->edited == !!edited)
+    return FALSE;
+
+  self->edited = !!edited;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITED]);
+  return TRUE;
+}
+
+static gboolean
 update_state (ChorusMessage *self,
               gboolean       confirmed)
 {
@@ -372,6 +397,8 @@ chorus_message_update_from_json (ChorusMessage *self,
   changed |= set_str_property (self, &self->author, get_member_string (object, "author"), PROP_AUTHOR);
   changed |= set_str_property (self, &self->body, get_member_string (object, "body"), PROP_BODY);
   changed |= set_created (self, get_creation_time (object));
+  changed |= set_edited (self, json_object_has_member (object, "editedAt") &&
+                               !json_node_is_null (json_object_get_member (object, "editedAt")));
   changed |= update_state (self, server_id != NULL);
 
   g_object_thaw_notify (G_OBJECT (self));
@@ -523,4 +550,12 @@ chorus_message_set_position_flags (ChorusMessage *self,
       self->starts_day = !!starts_day;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTS_DAY]);
     }
+}
+
+gboolean
+chorus_message_get_edited (ChorusMessage *self)
+{
+  g_return_val_if_fail (CHORUS_IS_MESSAGE (self), FALSE);
+
+  return self->edited;
 }

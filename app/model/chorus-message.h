@@ -41,6 +41,7 @@ const char         *chorus_message_get_error      (ChorusMessage *self);
 void                chorus_message_set_error      (ChorusMessage *self,
                                                    const char    *error);
 const char         *chorus_message_get_key        (ChorusMessage *self);
+gboolean            chorus_message_get_edited     (ChorusMessage *self);
 gboolean            chorus_message_get_starts_group (ChorusMessage *self);
 gboolean            chorus_message_get_starts_day (ChorusMessage *self);
 void                chorus_message_set_position_flags (ChorusMessage *self,

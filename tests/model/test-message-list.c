@@ -558,6 +558,94 @@ test_grouping_by_author_and_time (Fixture       *fixture,
     g_signal_handlers_disconnect_by_data (peek_item (fixture, i), &notifies);
 }
 
+static void
+change_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_false (chorus_message_list_change_finish (CHORUS_MESSAGE_LIST (object), result, error));
+}
+
+static guint
+last_request_id (Fixture *fixture)
+{
+  GPtrArray *sent = chorus_fake_transport_get_sent (fixture->transport);
+  g_autoptr(JsonNode) frame = chorus_fake_transport_parse_sent (fixture->transport, sent->len - 1);
+  JsonObject *object = json_node_get_object (frame);
+
+  g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "Mutation");
+  return json_object_get_int_member (object, "requestId");
+}
+
+static void
+test_edit_rolls_back (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  NotifyCount notifies = { 0 };
+  ChorusMessage *message;
+
+  load_one_row (fixture);
+  message = peek_item (fixture, 0);
+  g_signal_connect (message, "notify", G_CALLBACK (notify_cb), &notifies);
+
+  chorus_message_list_edit (fixture->messages, message, "hello, fixed", change_done_cb, &error);
+
+  /* The new text shows at once, on the same row. */
+  g_assert_cmpstr (chorus_message_get_body (message), ==, "hello, fixed");
+  g_assert_true (chorus_message_get_edited (message));
+  g_assert_cmpuint (fixture->changes->len, ==, 0);
+
+  deliver_mutation_response (fixture, last_request_id (fixture), "not your message", NULL);
+
+  g_assert_cmpstr (chorus_message_get_body (message), ==, "hello");
+  g_assert_false (chorus_message_get_edited (message));
+  g_assert_true (peek_item (fixture, 0) == message);
+  g_assert_cmpuint (fixture->changes->len, ==, 0);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "not your message"));
+  g_signal_handlers_disconnect_by_data (message, &notifies);
+}
+
+static void
+test_remove_at_once (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  load_one_row (fixture);
+  chorus_message_list_remove (fixture->messages, peek_item (fixture, 0), change_done_cb, &error);
+
+  g_assert_cmpuint (n_items (fixture), ==, 0);
+  g_assert_cmpuint (fixture->changes->len, ==, 1);
+  assert_change (fixture, 0, 0, 1, 0);
+
+  /* A rejected removal puts the message back where it was. */
+  deliver_mutation_response (fixture, last_request_id (fixture), "not allowed", NULL);
+  g_assert_cmpuint (n_items (fixture), ==, 1);
+  assert_change (fixture, 1, 0, 0, 1);
+  g_assert_cmpstr (chorus_message_get_body (peek_item (fixture, 0)), ==, "hello");
+}
+
+static void
+test_last_own_message (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *a = row_json ("m1", "c1", "Ada", "first");
+  g_autofree char *b = row_json ("m2", "c2", "Lin", "reply");
+  g_autofree char *rows = g_strdup_printf ("[%s,%s]", a, b);
+
+  deliver_rows (fixture, TS_10, rows);
+  chorus_message_list_send (fixture->messages, "Ada", "still pending");
+
+  /* The pending message cannot be edited yet, so Up picks "first". */
+  g_assert_cmpstr (chorus_message_get_body (chorus_message_list_find_last_own (fixture->messages, "Ada")),
+                   ==, "first");
+  g_assert_null (chorus_message_list_find_last_own (fixture->messages, "Bob"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -577,6 +665,9 @@ main (int   argc,
   ADD ("sent-before-load", test_sent_before_load);
   ADD ("reorder-keeps-objects", test_reorder_keeps_objects);
   ADD ("grouping-by-author-and-time", test_grouping_by_author_and_time);
+  ADD ("edit-rolls-back", test_edit_rolls_back);
+  ADD ("remove-at-once", test_remove_at_once);
+  ADD ("last-own-message", test_last_own_message);
 
 #undef ADD
 
