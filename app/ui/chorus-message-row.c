@@ -28,10 +28,15 @@ struct _ChorusMessageRow
   GtkLabel    *body_label;
   GtkWidget   *failure_box;
   GtkLabel    *error_label;
+  GtkWidget   *edited_label;
+  GtkWidget   *actions_button;
 
   /* Owned references */
   ChorusMessage *message;
   GSignalGroup  *message_signals;
+
+  /* The user sent this message, so it may be edited or deleted. */
+  gboolean       own;
 };
 
 enum {
@@ -43,6 +48,8 @@ enum {
 enum {
   RETRY,
   DISCARD,
+  EDIT,
+  DELETE,
   N_SIGNALS
 };
 
@@ -162,6 +169,8 @@ update_state (ChorusMessageRow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.retry", failed);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "message.discard", failed);
+  gtk_widget_set_visible (self->actions_button,
+                          self->own && state == CHORUS_MESSAGE_CONFIRMED);
 }
 
 static char *
@@ -228,6 +237,7 @@ update_content (ChorusMessageRow *self)
   gtk_label_set_text (self->time_label, time);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->body_label), time);
   adw_avatar_set_text (self->avatar, author);
+  gtk_widget_set_visible (self->edited_label, chorus_message_get_edited (self->message));
   update_position (self);
 }
 
@@ -266,6 +276,18 @@ discard_action (GtkWidget  *widget,
 
   if (self->message != NULL)
     g_signal_emit (self, signals[DISCARD], 0, self->message);
+}
+
+static void
+emit_for_message (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  ChorusMessageRow *self = CHORUS_MESSAGE_ROW (widget);
+  guint signal_id = g_str_equal (action_name, "message.edit") ? signals[EDIT] : signals[DELETE];
+
+  if (self->message != NULL)
+    g_signal_emit (self, signal_id, 0, self->message);
 }
 
 static void
@@ -367,6 +389,30 @@ chorus_message_row_class_init (ChorusMessageRowClass *klass)
                                    0, NULL, NULL, NULL,
                                    G_TYPE_NONE, 1, CHORUS_TYPE_MESSAGE);
 
+  /**
+   * ChorusMessageRow::edit:
+   * @message: the user's own message
+   *
+   * Emitted when the user asks to change the text of the message.
+   */
+  signals[EDIT] = g_signal_new ("edit",
+                                G_TYPE_FROM_CLASS (klass),
+                                G_SIGNAL_RUN_LAST,
+                                0, NULL, NULL, NULL,
+                                G_TYPE_NONE, 1, CHORUS_TYPE_MESSAGE);
+
+  /**
+   * ChorusMessageRow::delete:
+   * @message: the user's own message
+   *
+   * Emitted when the user asks to delete the message.
+   */
+  signals[DELETE] = g_signal_new ("delete",
+                                  G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 1, CHORUS_TYPE_MESSAGE);
+
   g_type_ensure (ADW_TYPE_AVATAR);
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "ui/chorus-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, author_label);
@@ -374,6 +420,8 @@ chorus_message_row_class_init (ChorusMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, box);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, actions_button);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, edited_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, failure_box);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, header_box);
@@ -382,6 +430,8 @@ chorus_message_row_class_init (ChorusMessageRowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "message.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "message.discard", NULL, discard_action);
+  gtk_widget_class_install_action (widget_class, "message.edit", NULL, emit_for_message);
+  gtk_widget_class_install_action (widget_class, "message.delete", NULL, emit_for_message);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "messagerow");
@@ -430,4 +480,22 @@ chorus_message_row_set_message (ChorusMessageRow *self,
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+}
+
+/**
+ * chorus_message_row_set_own:
+ * @self: a #ChorusMessageRow
+ * @own: whether the user sent the message
+ *
+ * Offers Edit and Delete on the user's own confirmed messages.
+ */
+void
+chorus_message_row_set_own (ChorusMessageRow *self,
+                            gboolean          own)
+{
+  g_return_if_fail (CHORUS_IS_MESSAGE_ROW (self));
+
+  self->own = !!own;
+  if (self->message != NULL)
+    update_state (self);
 }

@@ -21,4 +21,7 @@ ChorusMessage *chorus_message_row_get_message (ChorusMessageRow *self);
 void           chorus_message_row_set_message (ChorusMessageRow *self,
                                                ChorusMessage    *message);
 
+void           chorus_message_row_set_own     (ChorusMessageRow *self,
+                                               gboolean          own);
+
 G_END_DECLS

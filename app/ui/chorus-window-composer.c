@@ -37,6 +37,67 @@ set_composer_text (ChorusWindow *self,
 }
 
 static void
+change_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ChorusWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (chorus_message_list_change_finish (CHORUS_MESSAGE_LIST (object), result, &error))
+    return;
+
+  text = g_strdup_printf (_("Could not change the message: %s"), error->message);
+  _chorus_window_show_toast (self, text);
+}
+
+void
+_chorus_window_start_edit (ChorusWindow  *self,
+                           ChorusMessage *message)
+{
+  g_set_object (&self->editing, message);
+  set_composer_text (self, chorus_message_get_body (message));
+  gtk_revealer_set_reveal_child (self->editing_revealer, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+void
+_chorus_window_cancel_edit (ChorusWindow *self)
+{
+  if (self->editing == NULL)
+    return;
+
+  g_clear_object (&self->editing);
+  set_composer_text (self, "");
+  gtk_revealer_set_reveal_child (self->editing_revealer, FALSE);
+}
+
+void
+_chorus_window_delete_message (ChorusWindow  *self,
+                               ChorusMessage *message)
+{
+  if (self->messages == NULL || chorus_message_get_state (message) != CHORUS_MESSAGE_CONFIRMED)
+    return;
+
+  chorus_message_list_remove (self->messages, message, change_cb, g_object_ref (self));
+}
+
+static void
+finish_edit (ChorusWindow *self,
+             const char   *text)
+{
+  g_autoptr(ChorusMessage) message = g_steal_pointer (&self->editing);
+
+  gtk_revealer_set_reveal_child (self->editing_revealer, FALSE);
+  set_composer_text (self, "");
+
+  if (g_strcmp0 (text, chorus_message_get_body (message)) != 0 &&
+      chorus_message_get_state (message) == CHORUS_MESSAGE_CONFIRMED)
+    chorus_message_list_edit (self->messages, message, text, change_cb, g_object_ref (self));
+}
+
+static void
 send_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
@@ -48,9 +109,42 @@ send_action (GtkWidget  *widget,
   if (self->messages == NULL || *g_strstrip (text) == '\0')
     return;
 
+  if (self->editing != NULL)
+    {
+      finish_edit (self, text);
+      return;
+    }
+
   chorus_message_list_send (self->messages, self->author, text);
   set_composer_text (self, "");
   self->stick_to_bottom = TRUE;
+}
+
+static void
+cancel_edit_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  _chorus_window_cancel_edit (CHORUS_WINDOW (widget));
+}
+
+/* Up in an empty composer edits the user's last message, as in most
+ * chat apps. */
+static gboolean
+edit_last_message (ChorusWindow *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer);
+  ChorusMessage *message;
+
+  if (self->messages == NULL || gtk_text_buffer_get_char_count (buffer) > 0)
+    return FALSE;
+
+  message = chorus_message_list_find_last_own (self->messages, self->author);
+  if (message == NULL)
+    return FALSE;
+
+  _chorus_window_start_edit (self, message);
+  return TRUE;
 }
 
 /* Enter sends; Shift+Enter falls through to the text view, which inserts
@@ -62,6 +156,15 @@ composer_key_pressed_cb (ChorusWindow          *self,
                          GdkModifierType        state,
                          GtkEventControllerKey *controller)
 {
+  if (keyval == GDK_KEY_Up && state == 0)
+    return edit_last_message (self);
+
+  if (keyval == GDK_KEY_Escape && self->editing != NULL)
+    {
+      _chorus_window_cancel_edit (self);
+      return TRUE;
+    }
+
   if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
     return FALSE;
 
@@ -98,7 +201,14 @@ _chorus_window_switch_draft (ChorusWindow  *self,
   g_autofree char *text = dup_composer_text (self);
   g_autofree char *placeholder = NULL;
 
-  if (old_channel_id != NULL)
+  /* An edit belongs to its channel; switching away abandons it. */
+  if (self->editing != NULL)
+    {
+      g_clear_pointer (&text, g_free);
+      _chorus_window_cancel_edit (self);
+    }
+
+  if (old_channel_id != NULL && text != NULL)
     g_hash_table_insert (self->drafts, g_strdup (old_channel_id), g_steal_pointer (&text));
 
   if (channel == NULL)
@@ -133,4 +243,5 @@ _chorus_window_class_add_composer (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_bind_template_callback (widget_class, emoji_picked_cb);
   gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-edit", NULL, cancel_edit_action);
 }

@@ -27,6 +27,7 @@ struct _ChorusWindow
   GtkListView       *message_view;
   GtkWidget         *jump_button;
   GtkLabel          *jump_label;
+  GtkRevealer       *editing_revealer;
   GtkMenuButton     *emoji_button;
   GtkTextView       *composer;
   GtkLabel          *composer_placeholder;
@@ -39,6 +40,7 @@ struct _ChorusWindow
   GtkSingleSelection *channel_selection;
   ChorusMessageList  *messages;
   GHashTable         *drafts;           /* channel id → composer text */
+  ChorusMessage      *editing;          /* the message the composer changes */
 
   /* The view follows new messages while it shows the newest one. */
   gboolean            stick_to_bottom;
@@ -52,5 +54,10 @@ void _chorus_window_switch_draft       (ChorusWindow   *self,
                                         ChorusChannel  *channel);
 void _chorus_window_show_toast         (ChorusWindow   *self,
                                         const char     *text);
+void _chorus_window_start_edit         (ChorusWindow   *self,
+                                        ChorusMessage  *message);
+void _chorus_window_cancel_edit        (ChorusWindow   *self);
+void _chorus_window_delete_message     (ChorusWindow   *self,
+                                        ChorusMessage  *message);
 
 G_END_DECLS

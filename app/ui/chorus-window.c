@@ -184,6 +184,22 @@ message_discard_cb (ChorusWindow     *self,
 }
 
 static void
+message_edit_cb (ChorusWindow     *self,
+                 ChorusMessage    *message,
+                 ChorusMessageRow *row)
+{
+  _chorus_window_start_edit (self, message);
+}
+
+static void
+message_delete_cb (ChorusWindow     *self,
+                   ChorusMessage    *message,
+                   ChorusMessageRow *row)
+{
+  _chorus_window_delete_message (self, message);
+}
+
+static void
 setup_message_cb (ChorusWindow             *self,
                   GtkListItem              *item,
                   GtkSignalListItemFactory *factory)
@@ -192,6 +208,8 @@ setup_message_cb (ChorusWindow             *self,
 
   g_signal_connect_object (row, "retry", G_CALLBACK (message_retry_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (row, "discard", G_CALLBACK (message_discard_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "edit", G_CALLBACK (message_edit_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "delete", G_CALLBACK (message_delete_cb), self, G_CONNECT_SWAPPED);
   gtk_list_item_set_activatable (item, FALSE);
   gtk_list_item_set_selectable (item, FALSE);
   gtk_list_item_set_child (item, row);
@@ -202,8 +220,11 @@ bind_message_cb (ChorusWindow             *self,
                  GtkListItem              *item,
                  GtkSignalListItemFactory *factory)
 {
-  chorus_message_row_set_message (CHORUS_MESSAGE_ROW (gtk_list_item_get_child (item)),
-                                  gtk_list_item_get_item (item));
+  ChorusMessageRow *row = CHORUS_MESSAGE_ROW (gtk_list_item_get_child (item));
+  ChorusMessage *message = gtk_list_item_get_item (item);
+
+  chorus_message_row_set_own (row, g_strcmp0 (chorus_message_get_author (message), self->author) == 0);
+  chorus_message_row_set_message (row, message);
 }
 
 static void
@@ -479,6 +500,7 @@ chorus_window_dispose (GObject *object)
   ChorusWindow *self = CHORUS_WINDOW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CHORUS_TYPE_WINDOW);
+  g_clear_object (&self->editing);
   g_clear_object (&self->messages);
   g_clear_object (&self->channel_selection);
   g_clear_object (&self->channels);
@@ -575,6 +597,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, channel_view);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, editing_revealer);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, emoji_button);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, jump_button);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, jump_label);

@@ -401,6 +401,89 @@ test_emoji_inserted (Fixture       *fixture,
   g_assert_cmpstr (text, ==, "nice 🎉");
 }
 
+static ChorusMessage *
+send_confirmed (Fixture    *fixture,
+                const char *text)
+{
+  ChorusMessageList *messages = chorus_window_get_message_list (fixture->window);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (messages));
+  g_autoptr(ChorusMessage) message = NULL;
+
+  type_text (fixture->window, text);
+  g_assert_true (press_key (fixture->window, GDK_KEY_Return, 0));
+  message = g_list_model_get_item (G_LIST_MODEL (messages), n_items);
+  chorus_assert_eventually (chorus_message_get_state (message) == CHORUS_MESSAGE_CONFIRMED);
+
+  return message;
+}
+
+static void
+test_up_edits_last (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  ChorusMessageList *messages = chorus_window_get_message_list (fixture->window);
+  ChorusMessage *message = send_confirmed (fixture, "teh typo");
+  g_autofree char *text = NULL;
+
+  /* Up only edits from an empty composer. */
+  type_text (fixture->window, "draft");
+  g_assert_false (press_key (fixture->window, GDK_KEY_Up, 0));
+  type_text (fixture->window, "");
+
+  g_assert_true (press_key (fixture->window, GDK_KEY_Up, 0));
+  text = dup_composer_text (fixture->window);
+  g_assert_cmpstr (text, ==, "teh typo");
+  g_assert_true (gtk_revealer_get_reveal_child (fixture->window->editing_revealer));
+
+  type_text (fixture->window, "the typo");
+  g_assert_true (press_key (fixture->window, GDK_KEY_Return, 0));
+
+  /* Changed at once, in place, with no new message. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 1);
+  g_assert_cmpstr (chorus_message_get_body (message), ==, "the typo");
+  g_assert_true (chorus_message_get_edited (message));
+  g_assert_false (gtk_revealer_get_reveal_child (fixture->window->editing_revealer));
+
+  chorus_test_settle (200);
+  g_assert_cmpstr (chorus_message_get_body (message), ==, "the typo");
+  g_assert_true (chorus_message_get_edited (message));
+}
+
+static void
+test_escape_cancels_edit (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  ChorusMessage *message = send_confirmed (fixture, "keep me");
+  g_autofree char *text = NULL;
+
+  g_assert_true (press_key (fixture->window, GDK_KEY_Up, 0));
+  type_text (fixture->window, "changed my mind");
+  g_assert_true (press_key (fixture->window, GDK_KEY_Escape, 0));
+
+  text = dup_composer_text (fixture->window);
+  g_assert_cmpstr (text, ==, "");
+  g_assert_cmpstr (chorus_message_get_body (message), ==, "keep me");
+  g_assert_false (gtk_revealer_get_reveal_child (fixture->window->editing_revealer));
+}
+
+static void
+test_delete_own_message (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  ChorusMessageList *messages = chorus_window_get_message_list (fixture->window);
+  ChorusMessage *message = send_confirmed (fixture, "oops, wrong channel");
+  ChorusMessageRow *row;
+
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
+  row = find_row (GTK_WIDGET (fixture->window), message);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.delete", NULL));
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
+  chorus_test_settle (200);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -430,6 +513,13 @@ main (int   argc,
               fixture_set_up, test_create_channel, fixture_tear_down);
   g_test_add ("/ui/window/emoji-inserted", Fixture, NULL,
               fixture_set_up, test_emoji_inserted, fixture_tear_down);
+
+  g_test_add ("/ui/window/up-edits-last", Fixture, NULL,
+              fixture_set_up, test_up_edits_last, fixture_tear_down);
+  g_test_add ("/ui/window/escape-cancels-edit", Fixture, NULL,
+              fixture_set_up, test_escape_cancels_edit, fixture_tear_down);
+  g_test_add ("/ui/window/delete-own-message", Fixture, NULL,
+              fixture_set_up, test_delete_own_message, fixture_tear_down);
 
   return g_test_run ();
 }
