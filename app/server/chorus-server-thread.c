@@ -59,6 +59,9 @@ server_thread_func (gpointer data)
       return NULL;
     }
 
+  /* The embedded server has one trusted client, the app itself, so it
+   * does not limit the mutation rate. */
+  chorus_server_set_limits (server, 16 * 1024 * 1024, 0, 1, 512 * 1024);
   report_started (self, chorus_server_get_port (server), NULL);
   g_main_loop_run (self->loop);
 

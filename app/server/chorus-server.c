@@ -37,11 +37,11 @@ struct _ChorusServer
  * Transitions of a full messages:list (100 messages of 200 bytes). */
 #define DEFAULT_MAX_OUTBOUND_BYTES (16 * 1024 * 1024)
 
-/* Chat is typed by people: 20 mutations a second with bursts of 100 (a
+/* Chat is typed by people: 100 mutations a second with bursts of 500 (a
  * reconnect re-sends every pending message at once) leave room for any
- * person and stop a runaway script. */
-#define DEFAULT_MUTATION_RATE 20.0
-#define DEFAULT_MUTATION_BURST 100.0
+ * person and for scripted tests, and still stop a runaway client. */
+#define DEFAULT_MUTATION_RATE 100.0
+#define DEFAULT_MUTATION_BURST 500.0
 
 /* Transitions longer than this go out as TransitionChunk frames. */
 #define DEFAULT_CHUNK_SIZE (512 * 1024)

@@ -209,14 +209,14 @@ test_page_gapless (Fixture       *fixture,
   g_autoptr(JsonObject) transition = NULL;
   JsonObject *modification;
   g_autoptr(JsonNode) value = NULL;
+  g_autofree char *args = NULL;
 
   send_numbered (client, general, 1, 4);
   first = subscribe_page (client, 1, general, "null", 2);
   assert_page_bodies (first, "m4 m3");
 
-  response = test_client_mutate (client, 5, "messages:send",
-                                 g_strdup_printf ("{\"author\":\"ada\",\"body\":\"m5\","
-                                                  "\"channel\":\"%s\"}", general));
+  args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"m5\",\"channel\":\"%s\"}", general);
+  response = test_client_mutate (client, 5, "messages:send", args);
   g_assert_true (json_object_get_boolean_member (response, "success"));
   transition = test_client_expect (client, "Transition");
   modification = json_array_get_object_element (json_object_get_array_member (transition,
@@ -251,11 +251,11 @@ test_edit_and_remove (Fixture       *fixture,
   g_autoptr(JsonObject) edited = NULL;
   g_autoptr(JsonObject) removed = NULL;
   g_autofree char *args = NULL;
+  g_autofree char *send = NULL;
   JsonObject *message;
 
-  id = mutate_ok (client, 0, "messages:send",
-                  g_strdup_printf ("{\"author\":\"ada\",\"body\":\"typo\",\"channel\":\"%s\"}",
-                                   general));
+  send = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"typo\",\"channel\":\"%s\"}", general);
+  id = mutate_ok (client, 0, "messages:send", send);
 
   args = g_strdup_printf ("{\"body\":\"fixed\",\"id\":\"%s\"}", json_node_get_string (id));
   test_client_mutate (client, 1, "messages:edit", args);
@@ -472,14 +472,14 @@ test_mutation_rate_limit (Fixture       *fixture,
   g_autofree char *general = NULL;
   g_autoptr(TestClient) client = NULL;
   g_autoptr(JsonObject) limited = NULL;
+  g_autofree char *args = NULL;
 
   chorus_server_set_limits (fixture->server, 0, 0.5, 2, 0);
   client = open_client (fixture, "session-rate", &general);
   send_numbered (client, general, 0, 2);
 
-  limited = mutate_fail (client, 2, "messages:send",
-                         g_strdup_printf ("{\"author\":\"ada\",\"body\":\"x\",\"channel\":\"%s\"}",
-                                          general), "TooManyRequests");
+  args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"x\",\"channel\":\"%s\"}", general);
+  limited = mutate_fail (client, 2, "messages:send", args, "TooManyRequests");
   g_assert_cmpstr (json_object_get_string_member (limited, "code"), ==, "RateLimited");
 }
 
@@ -490,6 +490,7 @@ test_slow_reader_disconnected (Fixture       *fixture,
                                gconstpointer  data)
 {
   g_autofree char *general = NULL;
+  g_autofree char *reader_general = NULL;
   g_autoptr(TestClient) sender = NULL;
   g_autoptr(TestClient) reader = NULL;
   g_autofree char *body = g_strnfill (3000, 'y');
@@ -498,7 +499,7 @@ test_slow_reader_disconnected (Fixture       *fixture,
 
   chorus_server_set_limits (fixture->server, 256 * 1024, 0, 1, 0);
   sender = open_client (fixture, "session-fast", &general);
-  reader = open_client (fixture, "session-slow", &general);
+  reader = open_client (fixture, "session-slow", &reader_general);
   list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
   g_clear_pointer (&reader->ws, g_object_unref);
   g_assert_cmpuint (chorus_server_get_n_connections (fixture->server), ==, 2);
