@@ -122,6 +122,9 @@ struct _ChorusClient
   /* The server results are from the previous socket. They stay visible
    * until the first Transition on the new socket replaces them. */
   guint                 results_stale : 1;
+  /* An update changed a server result in place, and the result was
+   * replaced by its pristine copy, so the view must be rebuilt. */
+  guint                 results_restored : 1;
 };
 
 /* chorus-client.c */
@@ -172,6 +175,7 @@ gboolean _chorus_client_run_update     (ChorusClient  *self,
 void     _chorus_client_recompute      (ChorusClient  *self,
                                         GPtrArray     *finished);
 void     _chorus_client_notify_changes (ChorusClient  *self);
+void     _chorus_client_rebuild_view   (ChorusClient  *self);
 void     _chorus_client_finish_requests (ChorusClient *self,
                                         GPtrArray     *finished);
 GPtrArray *_chorus_client_list_queries (ChorusClient *self);

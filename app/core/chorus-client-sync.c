@@ -562,19 +562,71 @@ _chorus_client_handle_frame (ChorusClient  *self,
   return set_protocol_error (error, "Unknown frame type “%s”", type);
 }
 
+/* Replaces every server result that the update changed in place with
+ * the copy that @store fingerprinted before handing it out. */
+static void
+restore_server_results (ChorusClient     *self,
+                        ChorusLocalStore *store)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->server_results);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ChorusServerResult *result = value;
+      JsonNode *pristine = _chorus_local_store_dup_pristine (store, result->value);
+
+      if (pristine == NULL)
+        continue;
+
+      json_node_unref (result->value);
+      result->value = pristine;
+      self->results_restored = TRUE;
+    }
+}
+
+/* Fails @request when its update changed a value that @store handed to
+ * it, and repairs the server results the change reached. */
+static gboolean
+check_sealed_values (ChorusClient     *self,
+                     ChorusRequest    *request,
+                     ChorusLocalStore *store)
+{
+  const char *changed = _chorus_local_store_find_changed (store);
+
+  if (changed == NULL)
+    return TRUE;
+
+  g_warning ("Optimistic update of %s changed the value of query %s in place",
+             request->udf_path, changed);
+  request->error = g_error_new (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
+                                "Optimistic update of %s changed the sealed value of "
+                                "query %s. Copy a value before changing it.",
+                                request->udf_path, changed);
+  restore_server_results (self, store);
+
+  return FALSE;
+}
+
 /* Runs @request's optimistic update on @store. Returns FALSE and sets the
- * request's error when the update fails. */
+ * request's error when the update fails or changes a value it was handed. */
 gboolean
 _chorus_client_run_update (ChorusClient     *self,
                            ChorusRequest    *request,
                            ChorusLocalStore *store)
 {
   g_autoptr(GError) error = NULL;
+  gboolean success;
 
   g_assert (CHORUS_IS_CLIENT (self));
   g_assert (request->update != NULL);
 
-  if (request->update (store, request->args, request->update_data, &error))
+  _chorus_local_store_begin_update (store);
+  success = request->update (store, request->args, request->update_data, &error);
+  if (!check_sealed_values (self, request, store))
+    return FALSE;
+  if (success)
     return TRUE;
 
   if (error == NULL)
@@ -631,6 +683,8 @@ run_updates (ChorusClient     *self,
         {
           g_queue_delete_link (&self->requests, link);
           g_ptr_array_add (finished, request);
+          if (self->results_restored)
+            return;
         }
       link = next;
     }
@@ -639,9 +693,8 @@ run_updates (ChorusClient     *self,
 /* Rebuilds the view from the server results of the subscribed queries
  * and replays the remaining optimistic updates in request order. Updates
  * that fail now are removed and added to @finished. */
-void
-_chorus_client_recompute (ChorusClient *self,
-                          GPtrArray    *finished)
+static ChorusLocalStore *
+build_server_view (ChorusClient *self)
 {
   g_autoptr(GPtrArray) queries = _chorus_client_list_queries (self);
   ChorusLocalStore *view = _chorus_local_store_new ();
@@ -657,10 +710,42 @@ _chorus_client_recompute (ChorusClient *self,
                                  result->value, result->error);
     }
 
-  run_updates (self, view, finished);
+  return view;
+}
 
-  g_clear_pointer (&self->view, _chorus_local_store_free);
-  self->view = view;
+/* Rebuilds the view from the server results of the subscribed queries
+ * and replays the remaining optimistic updates in request order. Updates
+ * that fail now are removed and added to @finished. When an update
+ * changed a server result in place, the result is restored and the
+ * replay starts over without that update. */
+void
+_chorus_client_recompute (ChorusClient *self,
+                          GPtrArray    *finished)
+{
+  ChorusLocalStore *view;
+
+  do
+    {
+      self->results_restored = FALSE;
+      view = build_server_view (self);
+      run_updates (self, view, finished);
+
+      g_clear_pointer (&self->view, _chorus_local_store_free);
+      self->view = view;
+    }
+  while (self->results_restored);
+}
+
+/* Rebuilds the view after server results were restored outside a
+ * recomputation, then notifies and completes what that dropped. */
+void
+_chorus_client_rebuild_view (ChorusClient *self)
+{
+  g_autoptr(GPtrArray) finished = g_ptr_array_new ();
+
+  _chorus_client_recompute (self, finished);
+  _chorus_client_notify_changes (self);
+  _chorus_client_finish_requests (self, finished);
 }
 
 /* Moves the view into every subscription, then emits "changed" on those

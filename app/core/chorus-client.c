@@ -690,6 +690,8 @@ chorus_client_mutation (ChorusClient           *self,
   if (update != NULL && !apply_new_update (self, request))
     {
       g_queue_remove (&self->requests, request);
+      if (self->results_restored)
+        _chorus_client_rebuild_view (self);
       finish_one (self, request);
       return;
     }

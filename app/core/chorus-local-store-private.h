@@ -32,6 +32,10 @@ void              _chorus_local_store_put    (ChorusLocalStore *self,
                                               JsonNode         *args,
                                               JsonNode         *value,
                                               const GError     *error);
+void              _chorus_local_store_begin_update  (ChorusLocalStore *self);
+const char       *_chorus_local_store_find_changed  (ChorusLocalStore *self);
+JsonNode         *_chorus_local_store_dup_pristine  (ChorusLocalStore *self,
+                                                     JsonNode         *node);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusLocalStore, _chorus_local_store_free)
 

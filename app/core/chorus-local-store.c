@@ -11,12 +11,33 @@
 #include "chorus-local-store-private.h"
 #include "chorus-value.h"
 
+/* The canonical text of a value that the store handed to an update, taken
+ * before the update could change it. */
+typedef struct
+{
+  char *canonical;
+  char *udf_path;
+} ChorusFingerprint;
+
 /* The view: entries in the order they were first added, indexed by token. */
 struct _ChorusLocalStore
 {
   GPtrArray  *entries;
   GHashTable *by_token;
+  /* JsonNode (referenced) -> ChorusFingerprint, for every value handed
+   * out since the store was made. NULL until the first one. */
+  GHashTable *fingerprints;
+  /* The values handed out during the current update, borrowed. */
+  GPtrArray  *handed;
 };
+
+static void
+fingerprint_free (ChorusFingerprint *fingerprint)
+{
+  g_free (fingerprint->canonical);
+  g_free (fingerprint->udf_path);
+  g_free (fingerprint);
+}
 
 static void
 view_entry_free (ChorusViewEntry *entry)
@@ -67,6 +88,8 @@ _chorus_local_store_free (ChorusLocalStore *self)
 
   g_hash_table_unref (self->by_token);
   g_ptr_array_unref (self->entries);
+  g_clear_pointer (&self->fingerprints, g_hash_table_unref);
+  g_clear_pointer (&self->handed, g_ptr_array_unref);
   g_free (self);
 }
 
@@ -111,6 +134,115 @@ _chorus_local_store_put (ChorusLocalStore *self,
   entry->error = error ? g_error_copy (error) : NULL;
 }
 
+/* Records @entry's value as handed to the running update, and takes its
+ * fingerprint the first time this store hands it out. json-glib 1.6 does
+ * not stop writes into the arrays and objects of a sealed node, so the
+ * fingerprint is what catches an update that changes a value in place. */
+static JsonNode *
+hand_out (ChorusLocalStore *self,
+          ChorusViewEntry  *entry)
+{
+  ChorusFingerprint *fingerprint;
+
+  if (entry->value == NULL)
+    return NULL;
+
+  if (self->fingerprints == NULL)
+    {
+      self->fingerprints = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
+                                                  (GDestroyNotify) fingerprint_free);
+      self->handed = g_ptr_array_new ();
+    }
+
+  fingerprint = g_hash_table_lookup (self->fingerprints, entry->value);
+  if (fingerprint == NULL)
+    {
+      fingerprint = g_new0 (ChorusFingerprint, 1);
+      fingerprint->canonical = chorus_value_to_canonical_string (entry->value);
+      fingerprint->udf_path = g_strdup (entry->udf_path);
+      g_hash_table_insert (self->fingerprints, json_node_ref (entry->value), fingerprint);
+    }
+
+  g_ptr_array_add (self->handed, entry->value);
+  return entry->value;
+}
+
+/* Forgets which values the previous update was handed. */
+void
+_chorus_local_store_begin_update (ChorusLocalStore *self)
+{
+  g_assert (self != NULL);
+
+  if (self->handed != NULL)
+    g_ptr_array_set_size (self->handed, 0);
+}
+
+static gboolean
+fingerprint_matches (GString                 *buffer,
+                     JsonNode                *node,
+                     const ChorusFingerprint *fingerprint)
+{
+  g_string_truncate (buffer, 0);
+  chorus_value_write_canonical (buffer, node);
+
+  return g_str_equal (buffer->str, fingerprint->canonical);
+}
+
+/* Returns the canonical path of a query whose value, handed out during
+ * the current update, no longer matches its fingerprint, or NULL when
+ * the update changed none. */
+const char *
+_chorus_local_store_find_changed (ChorusLocalStore *self)
+{
+  g_autoptr(GString) buffer = NULL;
+
+  g_assert (self != NULL);
+
+  if (self->handed == NULL || self->handed->len == 0)
+    return NULL;
+
+  buffer = g_string_new (NULL);
+  for (guint i = 0; i < self->handed->len; i++)
+    {
+      JsonNode *node = g_ptr_array_index (self->handed, i);
+      ChorusFingerprint *fingerprint = g_hash_table_lookup (self->fingerprints, node);
+
+      if (!fingerprint_matches (buffer, node, fingerprint))
+        return fingerprint->udf_path;
+    }
+
+  return NULL;
+}
+
+/* Returns a new sealed copy of what @node contained when this store
+ * first handed it out, or NULL when it was never handed out or is
+ * unchanged. The copy is parsed from the fingerprint, so it shares
+ * nothing with @node. */
+JsonNode *
+_chorus_local_store_dup_pristine (ChorusLocalStore *self,
+                                  JsonNode         *node)
+{
+  g_autoptr(GString) buffer = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  ChorusFingerprint *fingerprint;
+
+  g_assert (self != NULL);
+
+  if (node == NULL || self->fingerprints == NULL ||
+      !(fingerprint = g_hash_table_lookup (self->fingerprints, node)))
+    return NULL;
+
+  buffer = g_string_new (NULL);
+  if (fingerprint_matches (buffer, node, fingerprint))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, fingerprint->canonical, -1, NULL))
+    g_assert_not_reached ();
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
 /**
  * chorus_local_store_get_query:
  * @store: the store handed to the update
@@ -137,8 +269,10 @@ chorus_local_store_get_query (ChorusLocalStore *store,
   path = chorus_canonical_udf_path (udf_path);
   token = chorus_query_token (path, args);
   entry = g_hash_table_lookup (store->by_token, token);
+  if (entry == NULL)
+    return NULL;
 
-  return entry ? entry->value : NULL;
+  return hand_out (store, entry);
 }
 
 /**
@@ -215,8 +349,11 @@ chorus_local_store_get_all_queries (ChorusLocalStore *store,
     {
       ChorusViewEntry *entry = g_ptr_array_index (store->entries, i);
 
-      if (g_str_equal (entry->udf_path, path))
-        g_ptr_array_add (queries, query_entry_new (entry));
+      if (!g_str_equal (entry->udf_path, path))
+        continue;
+
+      hand_out (store, entry);
+      g_ptr_array_add (queries, query_entry_new (entry));
     }
 
   return queries;

@@ -13,8 +13,11 @@ G_BEGIN_DECLS
 /*
  * The view of query results that an optimistic update reads and writes.
  * A store handle is valid only for the duration of one update callback.
- * Every JsonNode it hands out is sealed: an update copies a value
- * (json_node_copy) before changing it, and hands the copy to set_query.
+ * Every JsonNode it hands out is sealed: an update builds a new value
+ * before changing anything, and hands it to set_query. json_node_copy()
+ * is not enough, because the copy shares its array or object. An update
+ * that changes a value it was handed fails its mutation with
+ * CHORUS_CLIENT_ERROR_UPDATE_FAILED, and the server's value is restored.
  */
 typedef struct _ChorusLocalStore ChorusLocalStore;
 

@@ -561,6 +561,120 @@ test_update_false_fails_mutation (Fixture       *f,
   mutation_state_clear (&state);
 }
 
+/* An update that, from run number @bad_from_run on, appends to the value
+ * it was handed, which it must not change. The shallow variant appends
+ * to a json_node_copy(), which shares the array with the original. */
+typedef struct
+{
+  guint    runs;
+  guint    bad_from_run;
+  gboolean shallow_copy;
+} InPlaceUpdate;
+
+static gboolean
+in_place_update (ChorusLocalStore  *store,
+                 JsonNode          *mutation_args,
+                 gpointer           user_data,
+                 GError           **error)
+{
+  InPlaceUpdate *update = user_data;
+  JsonNode *current = chorus_local_store_get_query (store, LIST_PATH, NULL);
+  g_autoptr(JsonNode) copy = NULL;
+
+  update->runs++;
+  if (current == NULL || update->runs < update->bad_from_run)
+    return TRUE;
+
+  if (!update->shallow_copy)
+    {
+      json_array_add_string_element (json_node_get_array (current), "sneaky");
+      return TRUE;
+    }
+
+  copy = json_node_copy (current);
+  json_array_add_string_element (json_node_get_array (copy), "sneaky");
+  chorus_local_store_set_query (store, LIST_PATH, NULL, copy);
+  return TRUE;
+}
+
+static void
+assert_changed_value_error (MutationState *state)
+{
+  g_assert_true (state->done);
+  g_assert_error (state->error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED);
+  g_assert_nonnull (strstr (state->error->message, "messages:send"));
+  g_assert_nonnull (strstr (state->error->message, "query messages:list"));
+}
+
+static void
+test_update_changing_value_fails (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  InPlaceUpdate update = { 0, 1, GPOINTER_TO_INT (data) };
+  MutationState state = { 0 };
+  guint sent_before;
+
+  deliver_list (f, 100, "[\"a\"]");
+  sent_before = n_sent (f);
+
+  g_test_expect_message ("chorus-client", G_LOG_LEVEL_WARNING, "*changed the value of query*");
+  chorus_client_mutation (f->client, "messages:send", NULL, in_place_update, &update, NULL,
+                          NULL, mutation_done_cb, &state);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (update.runs, ==, 1);
+  g_assert_cmpuint (n_sent (f), ==, sent_before);
+  assert_value (subscription, "[\"a\"]");
+
+  iterate_pending ();
+  assert_changed_value_error (&state);
+  g_assert_cmpstr (state.visible_at_completion, ==, "[\"a\"]");
+
+  deliver_list (f, 110, "[\"a\",\"b\"]");
+  g_assert_cmpuint (update.runs, ==, 1);
+  assert_value (subscription, "[\"a\",\"b\"]");
+  mutation_state_clear (&state);
+}
+
+static void
+test_update_changing_value_on_replay (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  InPlaceUpdate update = { 0, 2, GPOINTER_TO_INT (data) };
+  MutationState bad = { 0 };
+  MutationState good = { 0 };
+  guint good_runs = 0;
+
+  deliver_list (f, 100, "[\"a\"]");
+  chorus_client_mutation (f->client, "messages:send", NULL, in_place_update, &update, NULL,
+                          NULL, mutation_done_cb, &bad);
+  send_message (f, "b", &good, &good_runs);
+  assert_value (subscription, "[\"a\",\"b\"]");
+
+  /* The replay on the new server result changes the result itself. */
+  g_test_expect_message ("chorus-client", G_LOG_LEVEL_WARNING, "*changed the value of query*");
+  deliver_list (f, 110, "[\"c\"]");
+  g_test_assert_expected_messages ();
+  iterate_pending ();
+
+  assert_changed_value_error (&bad);
+  g_assert_false (good.done);
+  g_assert_cmpuint (update.runs, ==, 2);
+  assert_value (subscription, "[\"c\",\"b\"]");
+
+  deliver_mutation_success (f, 1, 120, "null");
+  deliver_list (f, 120, "[\"c\",\"b\"]");
+  iterate_pending ();
+  g_assert_true (good.done);
+  g_assert_no_error (good.error);
+  g_assert_cmpuint (update.runs, ==, 2);
+  assert_value (subscription, "[\"c\",\"b\"]");
+
+  mutation_state_clear (&bad);
+  mutation_state_clear (&good);
+}
+
 static void
 test_reconnect_resends (Fixture       *f,
                         gconstpointer  data)
@@ -1073,6 +1187,14 @@ main (int   argc,
   add_test ("/core/client/optimistic-rolled-back", test_optimistic_rolled_back_on_failure);
   add_test ("/core/client/unchanged-value-no-signal", test_unchanged_value_no_signal);
   add_test ("/core/client/update-false-fails", test_update_false_fails_mutation);
+  g_test_add ("/core/client/update-changing-value", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_update_changing_value_fails, fixture_tear_down);
+  g_test_add ("/core/client/update-changing-shallow-copy", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_update_changing_value_fails, fixture_tear_down);
+  g_test_add ("/core/client/update-changing-value-replay", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_update_changing_value_on_replay, fixture_tear_down);
+  g_test_add ("/core/client/update-changing-copy-replay", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_update_changing_value_on_replay, fixture_tear_down);
   add_test ("/core/client/reconnect-resends", test_reconnect_resends);
   add_test ("/core/client/start-version-mismatch", test_start_version_mismatch);
   add_test ("/core/client/malformed-frames", test_malformed_frames_reconnect);
