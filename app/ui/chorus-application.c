@@ -13,7 +13,11 @@
 
 #include "chorus-application.h"
 #include "chorus-client.h"
+#include "chorus-client-private.h"
+#include "chorus-dev-tools-window.h"
+#include "chorus-dev-transport.h"
 #include "chorus-outbox.h"
+#include "chorus-soup-transport.h"
 #include "chorus-server-thread.h"
 #include "chorus-window.h"
 
@@ -25,9 +29,14 @@ struct _ChorusApplication
   GSettings          *settings;
   ChorusServerThread *server;
   ChorusClient       *client;
+  ChorusDevTransport *dev_transport;
   ChorusOutbox       *outbox;
   char               *server_url;
+  char               *connected_url;
   char               *author;
+
+  /* Clients of the windows opened as other users, stopped at shutdown. */
+  GPtrArray          *guest_clients;
 
   /* Borrowed references */
   GtkWindow          *preferences_window;
@@ -147,6 +156,8 @@ static gboolean
 connect_client (ChorusApplication  *self,
                 GError            **error)
 {
+  g_autoptr(ChorusTransport) transport = NULL;
+  g_autofree char *ws_url = NULL;
   g_autofree char *url = NULL;
 
   if (self->server_url == NULL)
@@ -160,9 +171,16 @@ connect_client (ChorusApplication  *self,
   if (url == NULL)
     return FALSE;
 
-  self->client = chorus_client_new_for_url (url, error);
-  if (self->client == NULL)
+  ws_url = _chorus_client_build_sync_url (url, error);
+  if (ws_url == NULL)
     return FALSE;
+
+  /* The developer tools steer this wrapper; it passes frames straight
+   * through until they are used. */
+  transport = chorus_soup_transport_new (ws_url);
+  self->dev_transport = chorus_dev_transport_new (transport);
+  self->client = chorus_client_new (CHORUS_TRANSPORT (self->dev_transport));
+  self->connected_url = g_steal_pointer (&url);
 
   chorus_client_start (self->client);
   return open_outbox (self, error);
@@ -230,8 +248,12 @@ chorus_application_shutdown (GApplication *application)
 
   if (self->client != NULL)
     chorus_client_stop (self->client);
+  for (guint i = 0; i < self->guest_clients->len; i++)
+    chorus_client_stop (g_ptr_array_index (self->guest_clients, i));
+  g_ptr_array_set_size (self->guest_clients, 0);
   g_clear_object (&self->outbox);
   g_clear_object (&self->client);
+  g_clear_object (&self->dev_transport);
   g_clear_pointer (&self->server, chorus_server_thread_stop);
 
   G_APPLICATION_CLASS (chorus_application_parent_class)->shutdown (application);
@@ -244,7 +266,9 @@ chorus_application_finalize (GObject *object)
 
   g_clear_weak_pointer (&self->preferences_window);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->guest_clients, g_ptr_array_unref);
   g_free (self->server_url);
+  g_free (self->connected_url);
   g_free (self->author);
 
   G_OBJECT_CLASS (chorus_application_parent_class)->finalize (object);
@@ -399,7 +423,104 @@ preferences_activated (GSimpleAction *action,
   gtk_window_present (self->preferences_window);
 }
 
+static void
+developer_tools_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (user_data);
+  GtkWindow *window;
+
+  if (self->dev_transport == NULL)
+    return;
+
+  window = chorus_dev_tools_window_new (self->dev_transport);
+  gtk_window_set_transient_for (window, gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (window);
+}
+
+static void
+open_channel_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (user_data);
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (self));
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (CHORUS_IS_WINDOW (window))
+    chorus_window_select_channel_by_id (CHORUS_WINDOW (window), g_variant_get_string (parameter, NULL));
+}
+
+/* A second person on the same server, in a window of their own, to see
+ * one user's message arrive at another. */
+static void
+open_guest_window (ChorusApplication *self,
+                   const char        *author)
+{
+  g_autoptr(ChorusClient) client = NULL;
+  g_autoptr(ChorusOutbox) outbox = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client = chorus_client_new_for_url (self->connected_url, &error);
+  if (client != NULL)
+    outbox = chorus_outbox_new (client, NULL, &error);
+  if (outbox == NULL)
+    {
+      show_startup_error (self, error);
+      return;
+    }
+
+  chorus_client_start (client);
+  g_ptr_array_add (self->guest_clients, g_object_ref (client));
+  gtk_window_present (GTK_WINDOW (chorus_window_new (GTK_APPLICATION (self), outbox, author)));
+}
+
+static void
+guest_name_response_cb (ChorusApplication *self,
+                        const char        *response,
+                        AdwMessageDialog  *dialog)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (g_strcmp0 (response, "open") == 0 && *name != '\0')
+    open_guest_window (self, name);
+}
+
+static void
+new_user_window_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  ChorusApplication *self = CHORUS_APPLICATION (user_data);
+  GtkWidget *dialog;
+  GtkWidget *entry = gtk_entry_new ();
+
+  if (self->connected_url == NULL)
+    return;
+
+  dialog = adw_message_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                   _("Open a Window as Another User"),
+                                   _("The new window joins the same server under another name, so you can watch messages travel between two people."));
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Name"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "open", _("_Open Window"),
+                                    NULL);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "open");
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "open", ADW_RESPONSE_SUGGESTED);
+  g_signal_connect_swapped (dialog, "response", G_CALLBACK (guest_name_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static const GActionEntry app_actions[] = {
+  { "developer-tools", developer_tools_activated },
+  { "open-channel", open_channel_activated, "s" },
+  { "new-user-window", new_user_window_activated },
   { "quit", quit_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },
@@ -409,6 +530,7 @@ static void
 chorus_application_init (ChorusApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  self->guest_clients = g_ptr_array_new_with_free_func (g_object_unref);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
 }
