@@ -71,6 +71,9 @@ typedef struct
 {
   JsonNode *value;
   GError   *error;
+  /* The canonical text of @value as it arrived, to restore it from when
+   * an optimistic update changed it in place. */
+  char     *pristine;
 } ChorusServerResult;
 
 struct _ChorusClient

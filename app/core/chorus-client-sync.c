@@ -110,6 +110,7 @@ _chorus_client_server_result_free (ChorusServerResult *result)
 {
   g_clear_pointer (&result->value, json_node_unref);
   g_clear_error (&result->error);
+  g_free (result->pristine);
   g_free (result);
 }
 
@@ -228,6 +229,8 @@ apply_modification (ChorusClient *self,
       result->value = value ? json_node_ref (value) : json_node_init_null (json_node_alloc ());
       json_node_seal (result->value);
       check_result_value (result);
+      if (result->value != NULL)
+        result->pristine = chorus_value_to_canonical_string (result->value);
     }
   else
     {
@@ -562,11 +565,32 @@ _chorus_client_handle_frame (ChorusClient  *self,
   return set_protocol_error (error, "Unknown frame type “%s”", type);
 }
 
-/* Replaces every server result that the update changed in place with
- * the copy that @store fingerprinted before handing it out. */
+/* Returns a new sealed node parsed from @result's pristine text, or NULL
+ * when its value still matches that text. */
+static JsonNode *
+dup_pristine (ChorusServerResult *result)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *current = NULL;
+
+  if (result->value == NULL)
+    return NULL;
+
+  current = chorus_value_to_canonical_string (result->value);
+  if (g_str_equal (current, result->pristine))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, result->pristine, -1, NULL))
+    g_assert_not_reached ();
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* Replaces every server result that an update changed in place with a
+ * copy of the value as it arrived. */
 static void
-restore_server_results (ChorusClient     *self,
-                        ChorusLocalStore *store)
+restore_server_results (ChorusClient *self)
 {
   GHashTableIter iter;
   gpointer value;
@@ -575,7 +599,7 @@ restore_server_results (ChorusClient     *self,
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       ChorusServerResult *result = value;
-      JsonNode *pristine = _chorus_local_store_dup_pristine (store, result->value);
+      JsonNode *pristine = dup_pristine (result);
 
       if (pristine == NULL)
         continue;
@@ -604,7 +628,7 @@ check_sealed_values (ChorusClient     *self,
                                 "Optimistic update of %s changed the sealed value of "
                                 "query %s. Copy a value before changing it.",
                                 request->udf_path, changed);
-  restore_server_results (self, store);
+  restore_server_results (self);
 
   return FALSE;
 }

@@ -34,8 +34,6 @@ void              _chorus_local_store_put    (ChorusLocalStore *self,
                                               const GError     *error);
 void              _chorus_local_store_begin_update  (ChorusLocalStore *self);
 const char       *_chorus_local_store_find_changed  (ChorusLocalStore *self);
-JsonNode         *_chorus_local_store_dup_pristine  (ChorusLocalStore *self,
-                                                     JsonNode         *node);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusLocalStore, _chorus_local_store_free)
 

@@ -11,12 +11,12 @@
 #include "chorus-local-store-private.h"
 #include "chorus-value.h"
 
-/* The canonical text of a value that the store handed to an update, taken
+/* The shape hash of a value that the store handed to an update, taken
  * before the update could change it. */
 typedef struct
 {
-  char *canonical;
-  char *udf_path;
+  guint64  hash;
+  char    *udf_path;
 } ChorusFingerprint;
 
 /* The view: entries in the order they were first added, indexed by token. */
@@ -34,7 +34,6 @@ struct _ChorusLocalStore
 static void
 fingerprint_free (ChorusFingerprint *fingerprint)
 {
-  g_free (fingerprint->canonical);
   g_free (fingerprint->udf_path);
   g_free (fingerprint);
 }
@@ -134,6 +133,51 @@ _chorus_local_store_put (ChorusLocalStore *self,
   entry->error = error ? g_error_copy (error) : NULL;
 }
 
+#define HASH_SEED  0xcbf29ce484222325ull
+#define HASH_PRIME 0x100000001b3ull
+
+static inline guint64
+hash_add (guint64  hash,
+          gconstpointer pointer)
+{
+  return (hash ^ GPOINTER_TO_SIZE (pointer)) * HASH_PRIME;
+}
+
+/* Hashes which nodes make up @node, not what they contain. json-glib 1.6
+ * rejects json_node_set_*() on a sealed node, so only the arrays and
+ * objects inside can change, and any such change puts another node, or
+ * another member name, in place. This walk formats no text, so taking it
+ * before and after every update stays cheap. */
+static guint64
+hash_shape (JsonNode *node,
+            guint64   hash)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *member;
+  JsonArray *array;
+  guint64 sum = 0;
+
+  hash = hash_add (hash, node);
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      array = json_node_get_array (node);
+      hash = hash_add (hash, GUINT_TO_POINTER (json_array_get_length (array)));
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        hash = hash_shape (json_array_get_element (array, i), hash);
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      /* Adding up the members keeps the hash independent of their order. */
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &key, &member))
+        sum += hash_shape (member, hash_add (HASH_SEED, key));
+      hash = hash_add (hash, GSIZE_TO_POINTER (sum));
+    }
+
+  return hash;
+}
+
 /* Records @entry's value as handed to the running update, and takes its
  * fingerprint the first time this store hands it out. json-glib 1.6 does
  * not stop writes into the arrays and objects of a sealed node, so the
@@ -158,7 +202,7 @@ hand_out (ChorusLocalStore *self,
   if (fingerprint == NULL)
     {
       fingerprint = g_new0 (ChorusFingerprint, 1);
-      fingerprint->canonical = chorus_value_to_canonical_string (entry->value);
+      fingerprint->hash = hash_shape (entry->value, HASH_SEED);
       fingerprint->udf_path = g_strdup (entry->udf_path);
       g_hash_table_insert (self->fingerprints, json_node_ref (entry->value), fingerprint);
     }
@@ -177,70 +221,27 @@ _chorus_local_store_begin_update (ChorusLocalStore *self)
     g_ptr_array_set_size (self->handed, 0);
 }
 
-static gboolean
-fingerprint_matches (GString                 *buffer,
-                     JsonNode                *node,
-                     const ChorusFingerprint *fingerprint)
-{
-  g_string_truncate (buffer, 0);
-  chorus_value_write_canonical (buffer, node);
-
-  return g_str_equal (buffer->str, fingerprint->canonical);
-}
-
 /* Returns the canonical path of a query whose value, handed out during
  * the current update, no longer matches its fingerprint, or NULL when
  * the update changed none. */
 const char *
 _chorus_local_store_find_changed (ChorusLocalStore *self)
 {
-  g_autoptr(GString) buffer = NULL;
-
   g_assert (self != NULL);
 
-  if (self->handed == NULL || self->handed->len == 0)
+  if (self->handed == NULL)
     return NULL;
 
-  buffer = g_string_new (NULL);
   for (guint i = 0; i < self->handed->len; i++)
     {
       JsonNode *node = g_ptr_array_index (self->handed, i);
       ChorusFingerprint *fingerprint = g_hash_table_lookup (self->fingerprints, node);
 
-      if (!fingerprint_matches (buffer, node, fingerprint))
+      if (hash_shape (node, HASH_SEED) != fingerprint->hash)
         return fingerprint->udf_path;
     }
 
   return NULL;
-}
-
-/* Returns a new sealed copy of what @node contained when this store
- * first handed it out, or NULL when it was never handed out or is
- * unchanged. The copy is parsed from the fingerprint, so it shares
- * nothing with @node. */
-JsonNode *
-_chorus_local_store_dup_pristine (ChorusLocalStore *self,
-                                  JsonNode         *node)
-{
-  g_autoptr(GString) buffer = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  ChorusFingerprint *fingerprint;
-
-  g_assert (self != NULL);
-
-  if (node == NULL || self->fingerprints == NULL ||
-      !(fingerprint = g_hash_table_lookup (self->fingerprints, node)))
-    return NULL;
-
-  buffer = g_string_new (NULL);
-  if (fingerprint_matches (buffer, node, fingerprint))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, fingerprint->canonical, -1, NULL))
-    g_assert_not_reached ();
-
-  return json_node_ref (json_parser_get_root (parser));
 }
 
 /**

@@ -297,27 +297,69 @@ chorus_query_token (const char *canonical_path,
   return g_string_free (out, FALSE);
 }
 
+static JsonNode *copy_unsealed (JsonNode *node);
+
+static JsonNode *
+copy_unsealed_object (JsonObject *object)
+{
+  g_autoptr(JsonObject) copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, &member))
+    json_object_set_member (copy, key, copy_unsealed (member));
+
+  return json_node_init_object (json_node_alloc (), copy);
+}
+
+static JsonNode *
+copy_unsealed_array (JsonArray *array)
+{
+  guint length = json_array_get_length (array);
+  g_autoptr(JsonArray) copy = json_array_sized_new (length);
+
+  for (guint i = 0; i < length; i++)
+    json_array_add_element (copy, copy_unsealed (json_array_get_element (array, i)));
+
+  return json_node_init_array (json_node_alloc (), copy);
+}
+
+/* Copies the unsealed parts of @node and references the sealed ones,
+ * which nobody may change. A non-finite double becomes null, as in the
+ * canonical text. */
+static JsonNode *
+copy_unsealed (JsonNode *node)
+{
+  if (json_node_is_immutable (node))
+    return json_node_ref (node);
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return copy_unsealed_object (json_node_get_object (node));
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return copy_unsealed_array (json_node_get_array (node));
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+    return json_node_init_null (json_node_alloc ());
+
+  return json_node_copy (node);
+}
+
 /* Returns a sealed node equal to @node: a new reference when @node is
- * already sealed, otherwise a deep copy, so later changes by the caller
- * to @node cannot reach the copy. */
+ * already sealed, otherwise a copy of its unsealed parts, so later
+ * changes by the caller to @node cannot reach the copy. */
 JsonNode *
 chorus_value_dup_sealed (JsonNode *node)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autofree char *text = NULL;
+  JsonNode *copy;
 
   if (node == NULL)
     return NULL;
 
-  if (json_node_is_immutable (node))
-    return json_node_ref (node);
+  copy = copy_unsealed (node);
+  json_node_seal (copy);
 
-  text = chorus_value_to_canonical_string (node);
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    g_assert_not_reached ();
-
-  return json_node_ref (json_parser_get_root (parser));
+  return copy;
 }
 
 /* Returns sealed function arguments, an empty object for NULL. */
