@@ -41,6 +41,7 @@ struct _ChorusWindow
   ChorusMessageList  *messages;
   GHashTable         *drafts;           /* channel id → composer text */
   ChorusMessage      *editing;          /* the message the composer changes */
+  GSettings          *settings;
 
   /* The view follows new messages while it shows the newest one. */
   gboolean            stick_to_bottom;

@@ -297,7 +297,7 @@ message_received_cb (ChorusWindow      *self,
   g_autofree char *title = NULL;
   g_autofree char *notification_id = NULL;
 
-  if (application == NULL ||
+  if (application == NULL || !g_settings_get_boolean (self->settings, "notifications") ||
       (channel == get_current_channel (self) && gtk_window_is_active (GTK_WINDOW (self))))
     return;
 
@@ -485,6 +485,7 @@ chorus_window_constructed (GObject *object)
   if (self->client == NULL)
     self->client = g_object_ref (chorus_outbox_get_client (self->outbox));
 
+  self->settings = g_settings_new (APP_ID);
   setup_channels (self);
 
   g_signal_connect_object (self->client, "notify::connection-state",
@@ -501,6 +502,7 @@ chorus_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CHORUS_TYPE_WINDOW);
   g_clear_object (&self->editing);
+  g_clear_object (&self->settings);
   g_clear_object (&self->messages);
   g_clear_object (&self->channel_selection);
   g_clear_object (&self->channels);
