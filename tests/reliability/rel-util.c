@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include "rel-util.h"
@@ -311,6 +312,14 @@ port_accepts (guint port)
   return connection != NULL;
 }
 
+/* Ends the server with the test program, even when a failed assertion
+ * aborts the test. */
+static void
+kill_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Starts (again) the chorus-server of @self and waits until it accepts
  * connections. Returns FALSE when it exits or times out first. */
 gboolean
@@ -321,10 +330,19 @@ rel_server_process_start_again (RelServerProcess *self)
   const char *program = g_getenv ("CHORUS_SERVER");
   gint64 deadline = g_get_monotonic_time () + SERVER_START_TIMEOUT_MS * 1000;
 
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *log = g_strconcat (self->database, ".log", NULL);
+
   g_assert_nonnull (program);
   g_clear_object (&self->process);
-  self->process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, program,
-                                    "--port", port, "--database", self->database, NULL);
+
+  /* The server's output goes to a file next to its database: a child
+   * that held the test's stdout open would keep meson waiting. */
+  g_subprocess_launcher_set_stdout_file_path (launcher, "/dev/null");
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_set_child_setup (launcher, kill_with_parent, NULL, NULL);
+  self->process = g_subprocess_launcher_spawn (launcher, &error, program, "--port", port,
+                                               "--database", self->database, NULL);
   g_assert_no_error (error);
 
   while (g_get_monotonic_time () < deadline)
