@@ -391,6 +391,7 @@ transport_opened_cb (ChorusClient *self)
   self->connection_count++;
   _chorus_client_auth_socket_opened (self);
   send_full_query_set (self);
+  _chorus_client_begin_resync (self);
   send_unreflected_requests (self);
 }
 

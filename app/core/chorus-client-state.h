@@ -88,6 +88,9 @@ struct _ChorusClient
   GHashTable           *queries;         /* token -> ChorusQuery */
   GHashTable           *queries_by_id;   /* query id -> borrowed ChorusQuery */
   GHashTable           *server_results;  /* query id -> ChorusServerResult */
+  /* Query ids sent again at the last reconnect that have had no result
+   * since. The retry counter resets only once this is empty. */
+  GHashTable           *unsynced_queries;
   GQueue                requests;        /* ChorusRequest, by request id */
   ChorusLocalStore     *view;
   GSource              *reconnect_source;
@@ -104,6 +107,8 @@ struct _ChorusClient
   guint                 next_query_id;
   guint                 next_request_id;
   guint                 retries;
+  /* Requests with a lower id were made before the last reconnect. */
+  guint                 resync_request_limit;
   guint                 chunk_total;
   guint                 client_backoff_ms;
   guint                 server_backoff_ms;
@@ -179,6 +184,8 @@ void     _chorus_client_recompute      (ChorusClient  *self,
                                         GPtrArray     *finished);
 void     _chorus_client_notify_changes (ChorusClient  *self);
 void     _chorus_client_rebuild_view   (ChorusClient  *self);
+void     _chorus_client_begin_resync   (ChorusClient  *self);
+void     _chorus_client_check_synced   (ChorusClient  *self);
 void     _chorus_client_finish_requests (ChorusClient *self,
                                         GPtrArray     *finished);
 GPtrArray *_chorus_client_list_queries (ChorusClient *self);

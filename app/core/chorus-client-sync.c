@@ -216,6 +216,7 @@ apply_modification (ChorusClient *self,
   guint query_id = 0;
 
   get_uint (modification, "queryId", &query_id);
+  g_hash_table_remove (self->unsynced_queries, GUINT_TO_POINTER (query_id));
   if (g_str_equal (type, "QueryRemoved"))
     {
       g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
@@ -302,10 +303,47 @@ handle_transition (ChorusClient  *self,
   finished = take_reflected_requests (self, end.ts);
   _chorus_client_recompute (self, finished);
   _chorus_client_notify_changes (self);
-  self->retries = 0;
   _chorus_client_finish_requests (self, finished);
+  _chorus_client_check_synced (self);
 
   return TRUE;
+}
+
+/* Marks every subscribed query and every request made so far as sent
+ * again on the new socket, so the retry counter waits for them. */
+void
+_chorus_client_begin_resync (ChorusClient *self)
+{
+  GHashTableIter iter;
+  gpointer query_id;
+
+  g_hash_table_remove_all (self->unsynced_queries);
+  g_hash_table_iter_init (&iter, self->queries_by_id);
+  while (g_hash_table_iter_next (&iter, &query_id, NULL))
+    g_hash_table_add (self->unsynced_queries, query_id);
+
+  self->resync_request_limit = self->next_request_id;
+}
+
+/* Resets the retry counter once the client has synced past the last
+ * reconnect: every query sent again has had a result, the auth sent
+ * again was confirmed, and no request from before the reconnect is still
+ * waiting for its result to be reflected. */
+void
+_chorus_client_check_synced (ChorusClient *self)
+{
+  if (g_hash_table_size (self->unsynced_queries) > 0 || self->awaiting_auth)
+    return;
+
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    {
+      ChorusRequest *request = link->data;
+
+      if (request->request_id < self->resync_request_limit)
+        return;
+    }
+
+  self->retries = 0;
 }
 
 static ChorusRequest *
@@ -343,6 +381,7 @@ complete_request_now (ChorusClient  *self,
       _chorus_client_notify_changes (self);
     }
   _chorus_client_finish_requests (self, finished);
+  _chorus_client_check_synced (self);
 }
 
 static GError *
@@ -436,6 +475,7 @@ handle_response (ChorusClient  *self,
   request->ts = ts;
   request->state = CHORUS_REQUEST_COMPLETED;
   _chorus_client_observe_ts (self, ts);
+  _chorus_client_check_synced (self);
 
   return TRUE;
 }

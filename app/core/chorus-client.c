@@ -145,6 +145,7 @@ chorus_client_finalize (GObject *object)
   g_assert (g_queue_is_empty (&self->requests));
 
   g_clear_pointer (&self->queries_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->unsynced_queries, g_hash_table_unref);
   g_clear_pointer (&self->queries, g_hash_table_unref);
   g_clear_pointer (&self->server_results, g_hash_table_unref);
   g_clear_pointer (&self->view, _chorus_local_store_free);
@@ -225,6 +226,7 @@ chorus_client_init (ChorusClient *self)
   self->queries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) query_free);
   self->queries_by_id = g_hash_table_new (NULL, NULL);
+  self->unsynced_queries = g_hash_table_new (NULL, NULL);
   self->server_results = g_hash_table_new_full (NULL, NULL, NULL,
                                                 (GDestroyNotify) _chorus_client_server_result_free);
   self->view = _chorus_local_store_new ();
@@ -512,6 +514,7 @@ _chorus_client_release_subscription (ChorusClient       *self,
 
   query_id = query->query_id;
   g_hash_table_remove (self->queries_by_id, GUINT_TO_POINTER (query_id));
+  g_hash_table_remove (self->unsynced_queries, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->queries, token);
   _chorus_client_send_query_change (self, NULL, query_id);

@@ -676,6 +676,59 @@ test_update_changing_value_on_replay (Fixture       *f,
 }
 
 static void
+reconnect (Fixture *f)
+{
+  chorus_fake_transport_drop (f->transport, "InternalServerError");
+  wait_for_open_request (f);
+  accept_socket (f);
+}
+
+static void
+test_retries_wait_for_mutation (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  MutationState state = { 0 };
+
+  deliver_list (f, 100, "[\"a\"]");
+  g_assert_cmpuint (f->client->retries, ==, 0);
+  send_message (f, "b", &state, NULL);
+
+  reconnect (f);
+  g_assert_cmpuint (f->client->retries, >, 0);
+
+  /* The query is confirmed, but the mutation from before is in flight. */
+  deliver_list (f, 200, "[\"a\"]");
+  g_assert_cmpuint (f->client->retries, >, 0);
+
+  deliver_mutation_success (f, 0, 300, "null");
+  g_assert_cmpuint (f->client->retries, >, 0);
+  deliver_transition (f, 400, "");
+  iterate_pending ();
+  g_assert_true (state.done);
+  g_assert_cmpuint (f->client->retries, ==, 0);
+  mutation_state_clear (&state);
+}
+
+static void
+test_retries_wait_for_queries (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+
+  deliver_list (f, 100, "[\"a\"]");
+  reconnect (f);
+  g_assert_cmpuint (f->client->retries, >, 0);
+
+  /* An empty Transition does not confirm the query sent again. */
+  deliver_transition (f, 150, "");
+  g_assert_cmpuint (f->client->retries, >, 0);
+
+  deliver_list (f, 200, "[\"refreshed\"]");
+  g_assert_cmpuint (f->client->retries, ==, 0);
+}
+
+static void
 test_reconnect_resends (Fixture       *f,
                         gconstpointer  data)
 {
@@ -1196,6 +1249,8 @@ main (int   argc,
   g_test_add ("/core/client/update-changing-copy-replay", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_update_changing_value_on_replay, fixture_tear_down);
   add_test ("/core/client/reconnect-resends", test_reconnect_resends);
+  add_test ("/core/client/retries-wait-for-mutation", test_retries_wait_for_mutation);
+  add_test ("/core/client/retries-wait-for-queries", test_retries_wait_for_queries);
   add_test ("/core/client/start-version-mismatch", test_start_version_mismatch);
   add_test ("/core/client/malformed-frames", test_malformed_frames_reconnect);
   add_test ("/core/client/transition-chunks", test_transition_chunks);
