@@ -208,16 +208,30 @@ query_once (RelSocket  *socket,
   return wait.value;
 }
 
+static void report_failure (const char *name,
+                            const char *why);
+
+static gboolean
+server_exited (gpointer data)
+{
+  return !rel_server_process_is_running (data);
+}
+
 /* Checks that the server still runs and serves a new connection. */
 static void
-assert_server_serves (Fixture *f)
+assert_server_serves (Fixture    *f,
+                      const char *name)
 {
   g_autoptr(RelSocket) socket = NULL;
   g_autoptr(JsonNode) channels = NULL;
 
-  g_assert_true (rel_server_process_is_running (f->server));
-
   socket = rel_socket_open (f->server->port);
+  if (socket->failed && rel_wait_until (server_exited, f->server, 3000))
+    {
+      report_failure (name, "chorus-server exited on the frame");
+      return;
+    }
+
   g_assert_false (socket->failed);
   rel_socket_send_text (socket, CONNECT_FRAME);
   channels = query_once (socket, 0, "channels:list", "{}");
@@ -319,10 +333,16 @@ test_reject_frame (Fixture       *f,
 
   if (has_success (socket))
     report_failure (name, "the server reported success for an invalid frame");
+  else if (g_str_has_prefix (name, "oversized-"))
+    {
+      /* libsoup 3.2 sends Close 1009 and shuts the socket at once, so the
+       * Close frame is often lost behind the unread rest of the payload. */
+      g_assert_true (socket->closed);
+    }
   else if (response == NULL && !closed_with_error (socket))
     report_failure (name, "the server neither closed the socket with a reason nor answered with an error");
 
-  assert_server_serves (f);
+  assert_server_serves (f, name);
 }
 
 static char *
@@ -456,7 +476,7 @@ test_mutation (Fixture       *f,
       check_mutation (f, socket, name, contents, response, channel_id);
     }
 
-  assert_server_serves (f);
+  assert_server_serves (f, name);
 }
 
 static char *
