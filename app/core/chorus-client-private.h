@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 char *_chorus_client_build_sync_url       (const char         *url,
                                            GError            **error);
+void _chorus_client_error_set_data         (GError             *error,
+                                            JsonNode           *data);
 void _chorus_client_release_subscription   (ChorusClient       *self,
                                             ChorusSubscription *subscription);
 

@@ -237,6 +237,8 @@ apply_modification (ChorusClient *self,
     {
       result->error = g_error_new_literal (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_QUERY_FAILED,
                                            get_string (modification, "errorMessage"));
+      _chorus_client_error_set_data (result->error,
+                                     json_object_get_member (modification, "errorData"));
     }
 
   store_journal (self, query_id, modification);
@@ -389,14 +391,18 @@ new_failure (ChorusRequest *request,
              JsonObject    *frame)
 {
   const char *message = get_string (frame, "result");
+  GError *error;
 
   if (message == NULL)
     message = request->is_action ? "Action failed on the server" : "Mutation failed on the server";
 
-  return g_error_new_literal (CHORUS_CLIENT_ERROR,
-                              request->is_action ? CHORUS_CLIENT_ERROR_ACTION_FAILED
-                                                 : CHORUS_CLIENT_ERROR_MUTATION_FAILED,
-                              message);
+  error = g_error_new_literal (CHORUS_CLIENT_ERROR,
+                               request->is_action ? CHORUS_CLIENT_ERROR_ACTION_FAILED
+                                                  : CHORUS_CLIENT_ERROR_MUTATION_FAILED,
+                               message);
+  _chorus_client_error_set_data (error, json_object_get_member (frame, "errorData"));
+
+  return error;
 }
 
 /* Stores the result of a successful response in @request. Returns an

@@ -22,7 +22,67 @@ enum {
 };
 
 G_DEFINE_FINAL_TYPE (ChorusClient, chorus_client, G_TYPE_OBJECT)
-G_DEFINE_QUARK (chorus-client-error-quark, chorus_client_error)
+/* The extra data of a CHORUS_CLIENT_ERROR: the server's errorData. */
+typedef struct
+{
+  JsonNode *data;  /* sealed, or NULL */
+} ChorusClientErrorPrivate;
+
+static void
+chorus_client_error_private_init (ChorusClientErrorPrivate *priv)
+{
+  priv->data = NULL;
+}
+
+static void
+chorus_client_error_private_copy (const ChorusClientErrorPrivate *src,
+                                  ChorusClientErrorPrivate       *dest)
+{
+  dest->data = src->data ? json_node_ref (src->data) : NULL;
+}
+
+static void
+chorus_client_error_private_clear (ChorusClientErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->data, json_node_unref);
+}
+
+G_DEFINE_EXTENDED_ERROR (ChorusClientError, chorus_client_error)
+
+/**
+ * chorus_client_error_get_data:
+ * @error: a #GError
+ *
+ * Looks up the errorData that the server sent with a failed query,
+ * mutation or action, the value a Convex function passed to ConvexError.
+ *
+ * Returns: (transfer none) (nullable): the sealed errorData, or NULL when
+ *   @error is not a %CHORUS_CLIENT_ERROR or came without errorData
+ */
+JsonNode *
+chorus_client_error_get_data (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain != CHORUS_CLIENT_ERROR)
+    return NULL;
+
+  return chorus_client_error_get_private (error)->data;
+}
+
+/* Attaches @data, which is sealed on the way, to @error. */
+void
+_chorus_client_error_set_data (GError   *error,
+                               JsonNode *data)
+{
+  ChorusClientErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL && error->domain == CHORUS_CLIENT_ERROR);
+
+  priv = chorus_client_error_get_private (error);
+  g_clear_pointer (&priv->data, json_node_unref);
+  priv->data = chorus_value_dup_sealed (data);
+}
 G_DEFINE_ENUM_TYPE (ChorusConnectionState, chorus_connection_state,
   G_DEFINE_ENUM_VALUE (CHORUS_CONNECTION_DISCONNECTED, "disconnected"),
   G_DEFINE_ENUM_VALUE (CHORUS_CONNECTION_CONNECTING, "connecting"),

@@ -57,6 +57,7 @@ typedef char *(*ChorusTokenProvider) (ChorusClient *client,
                                       gpointer      user_data);
 
 GQuark                 chorus_client_error_quark           (void);
+JsonNode              *chorus_client_error_get_data        (const GError         *error);
 
 ChorusClient          *chorus_client_new                   (ChorusTransport      *transport);
 ChorusClient          *chorus_client_new_for_url           (const char           *url,

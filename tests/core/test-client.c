@@ -729,6 +729,53 @@ test_retries_wait_for_queries (Fixture       *f,
 }
 
 static void
+assert_error_data (const GError *error,
+                   const char   *expected)
+{
+  g_autofree char *text = value_text (chorus_client_error_get_data (error));
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+static void
+test_error_data (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "other");
+  MutationState with_data = { 0 };
+  MutationState without_data = { 0 };
+
+  deliver_transition (f, 100, "{\"type\":\"QueryFailed\",\"queryId\":0,"
+                              "\"errorMessage\":\"No access\",\"errorData\":{\"code\":403},"
+                              "\"logLines\":[],\"journal\":null}");
+  g_assert_error (chorus_subscription_get_error (subscription),
+                  CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_QUERY_FAILED);
+  assert_error_data (chorus_subscription_get_error (subscription), "{\"code\":403}");
+
+  chorus_client_mutation (f->client, "messages:send", NULL, NULL, NULL, NULL,
+                          NULL, mutation_done_cb, &with_data);
+  chorus_client_mutation (f->client, "messages:send", NULL, NULL, NULL, NULL,
+                          NULL, mutation_done_cb, &without_data);
+  chorus_fake_transport_deliver (f->transport,
+                                 "{\"type\":\"MutationResponse\",\"requestId\":0,"
+                                 "\"success\":false,\"result\":\"Channel is full\","
+                                 "\"errorData\":[\"full\",2],\"logLines\":[]}");
+  deliver_mutation_failure (f, 1, "Plain failure");
+  iterate_pending ();
+
+  g_assert_error (with_data.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_MUTATION_FAILED);
+  assert_error_data (with_data.error, "[\"full\",2]");
+  g_assert_true (json_node_is_immutable (chorus_client_error_get_data (with_data.error)));
+  g_assert_error (without_data.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_MUTATION_FAILED);
+  g_assert_null (chorus_client_error_get_data (without_data.error));
+  g_assert_null (chorus_client_error_get_data (other));
+
+  mutation_state_clear (&with_data);
+  mutation_state_clear (&without_data);
+}
+
+static void
 test_reconnect_resends (Fixture       *f,
                         gconstpointer  data)
 {
@@ -1255,6 +1302,7 @@ main (int   argc,
   add_test ("/core/client/malformed-frames", test_malformed_frames_reconnect);
   add_test ("/core/client/transition-chunks", test_transition_chunks);
   add_test ("/core/client/query-failed", test_query_failed);
+  add_test ("/core/client/error-data", test_error_data);
   add_test ("/core/client/optimistic-only-query", test_optimistic_only_query);
   add_test ("/core/client/inactivity-closes", test_inactivity_closes);
   add_test ("/core/client/send-failure-reconnects", test_send_failure_reconnects);
