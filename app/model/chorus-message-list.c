@@ -30,6 +30,9 @@ struct _ChorusMessageList
   ChorusSubscription *subscription;
   char               *channel;
   GPtrArray          *items;
+
+  /* Older history from messages:page, newest page first. */
+  GPtrArray          *pages;
 };
 
 enum {
@@ -37,6 +40,7 @@ enum {
   PROP_OUTBOX,
   PROP_CHANNEL,
   PROP_LOADING,
+  PROP_CAN_LOAD_OLDER,
   N_PROPS
 };
 
@@ -224,11 +228,81 @@ update_position_flags (ChorusMessageList *self)
     }
 }
 
+/* The first history page also covers the live window of
+ * `messages:list`, so it asks for that many rows more. */
+#define LIVE_WINDOW 100
+#define HISTORY_PAGE 50
+
+typedef struct
+{
+  JsonArray  *rows;             /* newest first */
+  gboolean    is_done;
+  const char *continue_cursor;
+} PageResult;
+
+static gboolean
+read_page (ChorusSubscription *page,
+           PageResult         *result)
+{
+  JsonNode *value = chorus_subscription_get_value (page);
+  JsonObject *object;
+  JsonNode *rows;
+  JsonNode *cursor;
+
+  if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
+    return FALSE;
+
+  object = json_node_get_object (value);
+  rows = json_object_get_member (object, "page");
+  cursor = json_object_get_member (object, "continueCursor");
+  if (rows == NULL || !JSON_NODE_HOLDS_ARRAY (rows))
+    return FALSE;
+
+  result->rows = json_node_get_array (rows);
+  result->is_done = json_object_get_boolean_member_with_default (object, "isDone", TRUE);
+  result->continue_cursor = cursor != NULL && json_node_get_value_type (cursor) == G_TYPE_STRING
+                            ? json_node_get_string (cursor) : NULL;
+  return TRUE;
+}
+
+/* History rows go before the live ones, oldest first, and only where
+ * the live query does not have them: its rows carry the optimistic
+ * edits. */
+static void
+collect_history (ChorusMessageList *self,
+                 GHashTable        *live,
+                 GPtrArray         *keys,
+                 GPtrArray         *entries)
+{
+  for (guint i = self->pages->len; i > 0; i--)
+    {
+      PageResult page;
+
+      if (!read_page (g_ptr_array_index (self->pages, i - 1), &page))
+        continue;
+
+      for (guint j = json_array_get_length (page.rows); j > 0; j--)
+        {
+          JsonObject *row = json_array_get_object_element (page.rows, j - 1);
+          const char *key = row != NULL ? get_row_key (row) : NULL;
+
+          if (key == NULL || g_hash_table_contains (live, key))
+            continue;
+
+          g_ptr_array_add (keys, (gpointer)key);
+          g_ptr_array_add (entries, row);
+        }
+    }
+}
+
 static void
 sync_items (ChorusMessageList *self)
 {
+  g_autoptr(GPtrArray) live_keys = g_ptr_array_new ();
+  g_autoptr(GPtrArray) live_entries = g_ptr_array_new ();
   g_autoptr(GPtrArray) keys = g_ptr_array_new ();
   g_autoptr(GPtrArray) entries = g_ptr_array_new ();
+  g_autoptr(GHashTable) live = g_hash_table_new (g_str_hash, g_str_equal);
   JsonNode *value;
 
   if (self->subscription == NULL)
@@ -241,10 +315,16 @@ sync_items (ChorusMessageList *self)
     return;
 
   if (value != NULL)
-    collect_rows (value, keys, entries);
+    collect_rows (value, live_keys, live_entries);
 
   /* chorus_list_sync() skips the outbox keys that the rows already have. */
-  collect_outbox (self, keys, entries);
+  collect_outbox (self, live_keys, live_entries);
+
+  for (guint i = 0; i < live_keys->len; i++)
+    g_hash_table_add (live, g_ptr_array_index (live_keys, i));
+  collect_history (self, live, keys, entries);
+  g_ptr_array_extend (keys, live_keys, NULL, NULL);
+  g_ptr_array_extend (entries, live_entries, NULL, NULL);
 
   chorus_list_sync (G_LIST_MODEL (self), self->items,
                     (const char * const *)keys->pdata, entries->pdata, keys->len,
@@ -260,6 +340,7 @@ subscription_changed_cb (ChorusMessageList  *self,
 
   sync_items (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_LOAD_OLDER]);
 }
 
 static void
@@ -283,6 +364,50 @@ build_list_args (const char *channel)
   json_node_set_object (node, object);
 
   return node;
+}
+
+static void
+page_changed_cb (ChorusMessageList  *self,
+                 ChorusSubscription *page)
+{
+  sync_items (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_LOAD_OLDER]);
+}
+
+static JsonNode *
+build_page_args (const char *channel,
+                 const char *cursor,
+                 guint       n_items)
+{
+  g_autoptr(JsonObject) options = json_object_new ();
+  g_autoptr(JsonObject) object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  if (cursor != NULL)
+    json_object_set_string_member (options, "cursor", cursor);
+  else
+    json_object_set_null_member (options, "cursor");
+  json_object_set_int_member (options, "numItems", n_items);
+
+  json_object_set_string_member (object, "channel", channel);
+  json_object_set_object_member (object, "paginationOpts", g_steal_pointer (&options));
+  json_node_set_object (node, object);
+
+  return node;
+}
+
+static void
+add_page (ChorusMessageList *self,
+          const char        *cursor,
+          guint              n_items)
+{
+  g_autoptr(JsonNode) args = build_page_args (self->channel, cursor, n_items);
+  ChorusClient *client = chorus_outbox_get_client (self->outbox);
+  ChorusSubscription *page = chorus_client_subscribe (client, "messages:page", args);
+
+  g_signal_connect_object (page, "changed", G_CALLBACK (page_changed_cb), self, G_CONNECT_SWAPPED);
+  g_ptr_array_add (self->pages, page);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_LOAD_OLDER]);
 }
 
 static GType
@@ -341,6 +466,8 @@ chorus_message_list_dispose (GObject *object)
 {
   ChorusMessageList *self = CHORUS_MESSAGE_LIST (object);
 
+  if (self->pages != NULL)
+    g_ptr_array_set_size (self->pages, 0);
   g_clear_object (&self->subscription);
   g_clear_object (&self->outbox);
 
@@ -353,6 +480,7 @@ chorus_message_list_finalize (GObject *object)
   ChorusMessageList *self = CHORUS_MESSAGE_LIST (object);
 
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->pages, g_ptr_array_unref);
   g_free (self->channel);
 
   G_OBJECT_CLASS (chorus_message_list_parent_class)->finalize (object);
@@ -378,6 +506,10 @@ chorus_message_list_get_property (GObject    *object,
 
     case PROP_LOADING:
       g_value_set_boolean (value, chorus_message_list_is_loading (self));
+      break;
+
+    case PROP_CAN_LOAD_OLDER:
+      g_value_set_boolean (value, chorus_message_list_can_load_older (self));
       break;
 
     default:
@@ -438,6 +570,13 @@ chorus_message_list_class_init (ChorusMessageListClass *klass)
                           (G_PARAM_READABLE |
                            G_PARAM_STATIC_STRINGS));
 
+  /* Whether chorus_message_list_load_older() would fetch anything now:
+   * the server has older messages and no page is on its way. */
+  properties[PROP_CAN_LOAD_OLDER] =
+    g_param_spec_boolean ("can-load-older", NULL, NULL, TRUE,
+                          (G_PARAM_READABLE |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -445,6 +584,7 @@ static void
 chorus_message_list_init (ChorusMessageList *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pages = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 ChorusMessageList *
@@ -731,4 +871,48 @@ chorus_message_list_find_last_own (ChorusMessageList *self,
     }
 
   return NULL;
+}
+
+gboolean
+chorus_message_list_can_load_older (ChorusMessageList *self)
+{
+  ChorusSubscription *last;
+  PageResult page;
+
+  g_return_val_if_fail (CHORUS_IS_MESSAGE_LIST (self), FALSE);
+
+  if (self->pages->len == 0)
+    return !chorus_message_list_is_loading (self) && self->items->len >= LIVE_WINDOW;
+
+  last = g_ptr_array_index (self->pages, self->pages->len - 1);
+  return read_page (last, &page) && !page.is_done && page.continue_cursor != NULL;
+}
+
+/**
+ * chorus_message_list_load_older:
+ * @self: a #ChorusMessageList
+ *
+ * Fetches the page of messages before the oldest one in the list. The
+ * messages appear at the top when the page arrives; pending ones stay at
+ * the end. Does nothing while a page is on its way or when the channel's
+ * start is already in the list.
+ *
+ * Returns: %TRUE if a page was requested
+ */
+gboolean
+chorus_message_list_load_older (ChorusMessageList *self)
+{
+  PageResult page;
+
+  g_return_val_if_fail (CHORUS_IS_MESSAGE_LIST (self), FALSE);
+
+  if (!chorus_message_list_can_load_older (self))
+    return FALSE;
+
+  if (self->pages->len == 0)
+    add_page (self, NULL, LIVE_WINDOW + HISTORY_PAGE);
+  else if (read_page (g_ptr_array_index (self->pages, self->pages->len - 1), &page))
+    add_page (self, page.continue_cursor, HISTORY_PAGE);
+
+  return TRUE;
 }

@@ -42,6 +42,8 @@ void               chorus_message_list_remove      (ChorusMessageList  *self,
 gboolean           chorus_message_list_change_finish (ChorusMessageList *self,
                                                     GAsyncResult       *result,
                                                     GError            **error);
+gboolean           chorus_message_list_can_load_older (ChorusMessageList *self);
+gboolean           chorus_message_list_load_older  (ChorusMessageList  *self);
 ChorusMessage     *chorus_message_list_find_last_own (ChorusMessageList *self,
                                                     const char         *author);
 

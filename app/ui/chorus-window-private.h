@@ -46,6 +46,9 @@ struct _ChorusWindow
   /* The view follows new messages while it shows the newest one. */
   gboolean            stick_to_bottom;
   guint               unseen_count;
+  gulong              follow_handler;   /* after-paint handler that follows the newest row */
+  gboolean            list_changed;     /* since follow_handler last ran */
+  gboolean            auto_scrolling;
 };
 
 void _chorus_window_class_add_composer (GtkWidgetClass *widget_class);

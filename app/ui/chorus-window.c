@@ -108,9 +108,61 @@ scroll_to_bottom (ChorusWindow *self)
 {
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->message_scroller);
 
+  self->auto_scrolling = TRUE;
   gtk_adjustment_set_value (adjustment,
                             gtk_adjustment_get_upper (adjustment) -
                             gtk_adjustment_get_page_size (adjustment));
+  self->auto_scrolling = FALSE;
+}
+
+static void
+follow_newest (ChorusWindow *self)
+{
+  g_clear_signal_handler (&self->follow_handler, gtk_widget_get_frame_clock (GTK_WIDGET (self)));
+  self->list_changed = FALSE;
+  if (self->stick_to_bottom)
+    scroll_to_bottom (self);
+}
+
+/* Runs once GTK has laid out and painted the changed list, so the bottom
+ * it scrolls to is the new one. */
+static void
+after_paint_cb (GdkFrameClock *frame_clock,
+                ChorusWindow  *self)
+{
+  follow_newest (self);
+}
+
+static void
+follow_newest_later (ChorusWindow *self)
+{
+  GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (self->follow_handler != 0)
+    return;
+
+  if (frame_clock == NULL)
+    {
+      self->list_changed = FALSE;
+      return;
+    }
+
+  self->follow_handler = g_signal_connect (frame_clock, "after-paint",
+                                          G_CALLBACK (after_paint_cb), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->message_view));
+}
+
+/* Older messages load while the view is still two screens from the top,
+ * so they are in place before the user gets there. */
+static void
+load_history_if_near_top (ChorusWindow  *self,
+                          GtkAdjustment *adjustment)
+{
+  if (self->messages == NULL ||
+      gtk_adjustment_get_value (adjustment) > 2 * gtk_adjustment_get_page_size (adjustment))
+    return;
+
+  chorus_message_list_load_older (self->messages);
 }
 
 static void
@@ -119,6 +171,13 @@ adjustment_value_changed_cb (ChorusWindow  *self,
 {
   double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
   gboolean at_bottom = gtk_adjustment_get_value (adjustment) >= bottom - 1;
+
+  load_history_if_near_top (self, adjustment);
+
+  /* The view moves the value itself while rows come and go above it;
+   * that is no sign the user scrolled away from the newest message. */
+  if (self->auto_scrolling || (self->list_changed && !at_bottom))
+    return;
 
   if (at_bottom == self->stick_to_bottom)
     return;
@@ -134,7 +193,7 @@ adjustment_bounds_changed_cb (ChorusWindow  *self,
                               GtkAdjustment *adjustment)
 {
   if (self->stick_to_bottom)
-    scroll_to_bottom (self);
+    follow_newest_later (self);
 }
 
 /* New messages below the view while the user reads history are counted
@@ -146,6 +205,9 @@ messages_changed_cb (ChorusWindow *self,
                      guint         added,
                      GListModel   *model)
 {
+  self->list_changed = TRUE;
+  follow_newest_later (self);
+
   if (self->stick_to_bottom || added == 0 ||
       position + added != g_list_model_get_n_items (model))
     return;
@@ -500,6 +562,8 @@ chorus_window_dispose (GObject *object)
 {
   ChorusWindow *self = CHORUS_WINDOW (object);
 
+  if (gtk_widget_get_frame_clock (GTK_WIDGET (self)) != NULL)
+    g_clear_signal_handler (&self->follow_handler, gtk_widget_get_frame_clock (GTK_WIDGET (self)));
   gtk_widget_dispose_template (GTK_WIDGET (self), CHORUS_TYPE_WINDOW);
   g_clear_object (&self->editing);
   g_clear_object (&self->settings);

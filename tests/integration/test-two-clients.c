@@ -199,6 +199,74 @@ test_replies_keep_order (Fixture       *fixture,
     }
 }
 
+typedef struct
+{
+  guint emissions;
+  guint at_top;
+} PrependCount;
+
+static void
+count_prepend_cb (GListModel   *model,
+                  guint         position,
+                  guint         removed,
+                  guint         added,
+                  PrependCount *count)
+{
+  count->emissions++;
+  count->at_top += position == 0 && removed == 0;
+}
+
+static void
+test_history_pages (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *general = dup_channel_id (fixture->ada, "general");
+  g_autoptr(ChorusMessageList) writer = open_channel (fixture->lin, general);
+  g_autoptr(ChorusMessageList) reader = NULL;
+  PrependCount prepends = { 0 };
+  ChorusMessage *newest_live;
+  const guint total = 230;
+
+  for (guint i = 0; i < total; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("message %u", i);
+
+      chorus_message_list_send (writer, "Lin", body);
+    }
+  chorus_assert_eventually (chorus_message_get_state (get_message (writer, 99)) == CHORUS_MESSAGE_CONFIRMED &&
+                            g_list_model_get_n_items (G_LIST_MODEL (writer)) == 100);
+
+  /* A new reader starts with the newest 100 only. */
+  reader = open_channel (fixture->ada, general);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reader)), ==, 100);
+  g_assert_cmpstr (chorus_message_get_body (get_message (reader, 0)), ==, "message 130");
+  g_assert_true (chorus_message_list_can_load_older (reader));
+  newest_live = get_message (reader, 99);
+  g_signal_connect (reader, "items-changed", G_CALLBACK (count_prepend_cb), &prepends);
+
+  g_assert_true (chorus_message_list_load_older (reader));
+  g_assert_false (chorus_message_list_load_older (reader));
+  chorus_assert_eventually (g_list_model_get_n_items (G_LIST_MODEL (reader)) == 150);
+  g_assert_cmpstr (chorus_message_get_body (get_message (reader, 0)), ==, "message 80");
+
+  chorus_assert_eventually (chorus_message_list_load_older (reader));
+  chorus_assert_eventually (g_list_model_get_n_items (G_LIST_MODEL (reader)) == 200);
+  chorus_assert_eventually (chorus_message_list_load_older (reader));
+  chorus_assert_eventually (g_list_model_get_n_items (G_LIST_MODEL (reader)) == total);
+  chorus_assert_eventually (!chorus_message_list_can_load_older (reader));
+
+  /* Every page went in at the top, and the live rows kept their objects. */
+  g_assert_cmpstr (chorus_message_get_body (get_message (reader, 0)), ==, "message 0");
+  g_assert_true (get_message (reader, total - 1) == newest_live);
+  g_assert_cmpuint (prepends.at_top, ==, prepends.emissions);
+  for (guint i = 0; i < total; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("message %u", i);
+
+      g_assert_cmpstr (chorus_message_get_body (get_message (reader, i)), ==, body);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -209,6 +277,9 @@ main (int   argc,
               fixture_set_up, test_send_seen_by_both, fixture_tear_down);
   g_test_add ("/integration/two-clients/replies-keep-order", Fixture, NULL,
               fixture_set_up, test_replies_keep_order, fixture_tear_down);
+
+  g_test_add ("/integration/two-clients/history-pages", Fixture, NULL,
+              fixture_set_up, test_history_pages, fixture_tear_down);
 
   return g_test_run ();
 }
