@@ -332,8 +332,17 @@ rel_server_process_start_again (RelServerProcess *self)
 
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autofree char *log = g_strconcat (self->database, ".log", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
   g_assert_nonnull (program);
+  g_ptr_array_add (argv, (char *) program);
+  g_ptr_array_add (argv, "--port");
+  g_ptr_array_add (argv, port);
+  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, self->database);
+  for (guint i = 0; self->extra_args != NULL && self->extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, self->extra_args[i]);
+  g_ptr_array_add (argv, NULL);
   g_clear_object (&self->process);
 
   /* The server's output goes to a file next to its database: a child
@@ -341,8 +350,8 @@ rel_server_process_start_again (RelServerProcess *self)
   g_subprocess_launcher_set_stdout_file_path (launcher, "/dev/null");
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_set_child_setup (launcher, kill_with_parent, NULL, NULL);
-  self->process = g_subprocess_launcher_spawn (launcher, &error, program, "--port", port,
-                                               "--database", self->database, NULL);
+  self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                &error);
   g_assert_no_error (error);
 
   while (g_get_monotonic_time () < deadline)
@@ -361,10 +370,21 @@ RelServerProcess *
 rel_server_process_start (const char *database,
                           guint       port)
 {
+  return rel_server_process_start_with_args (database, port, NULL);
+}
+
+/* Starts chorus-server with @extra_args (such as "--token-file", FILE)
+ * after its --port and --database, on every start. */
+RelServerProcess *
+rel_server_process_start_with_args (const char         *database,
+                                    guint               port,
+                                    const char * const *extra_args)
+{
   RelServerProcess *self = g_new0 (RelServerProcess, 1);
 
   self->database = g_strdup (database);
   self->port = port;
+  self->extra_args = g_strdupv ((char **) extra_args);
   g_assert_true (rel_server_process_start_again (self));
 
   return self;
@@ -406,6 +426,7 @@ rel_server_process_free (RelServerProcess *self)
 
   g_clear_object (&self->process);
   g_free (self->database);
+  g_strfreev (self->extra_args);
   g_free (self);
 }
 

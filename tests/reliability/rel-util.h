@@ -72,11 +72,15 @@ typedef struct
   GSubprocess *process;
   char        *database;
   guint        port;
+  char       **extra_args;  /* appended to --port and --database, or NULL */
 } RelServerProcess;
 
 guint             rel_pick_free_port         (void);
 RelServerProcess *rel_server_process_start   (const char       *database,
                                               guint             port);
+RelServerProcess *rel_server_process_start_with_args (const char         *database,
+                                                     guint               port,
+                                                     const char * const *extra_args);
 gboolean          rel_server_process_start_again (RelServerProcess *self);
 void              rel_server_process_kill    (RelServerProcess *self);
 gboolean          rel_server_process_is_running (RelServerProcess *self);
