@@ -14,10 +14,8 @@
 #include <sys/socket.h>
 
 #include "chorus-connection-private.h"
+#include "chorus-json-check.h"
 #include "chorus-protocol.h"
-
-/* RFC 6455 allows at most 123 bytes of reason in a Close frame. */
-#define MAX_CLOSE_REASON 123
 
 G_DEFINE_FINAL_TYPE (ChorusConnection, chorus_connection, G_TYPE_OBJECT)
 
@@ -339,6 +337,11 @@ handle_message (ChorusConnection  *self,
       return FALSE;
     }
 
+  /* json-glib is lenient and recurses without a limit, so the text has
+   * to pass the strict check first. */
+  if (!chorus_json_check (data, size, error))
+    return FALSE;
+
   if (!json_parser_load_from_data (parser, data, size, &parse_error))
     {
       g_set_error (error, CHORUS_PROTOCOL_ERROR, 0, "Invalid JSON: %s", parse_error->message);
@@ -395,8 +398,8 @@ closed_cb (SoupWebsocketConnection *ws,
   g_signal_emit (self, signals[CLOSED], 0);
 }
 
-/* Closes the socket with @code and @reason, which is cut to the 123 bytes
- * a Close frame allows. */
+/* Closes the socket with @code and @reason, which is made valid UTF-8
+ * and cut to the 123 bytes a Close frame allows. */
 void
 chorus_connection_close (ChorusConnection *self,
                          gushort           code,
@@ -412,16 +415,7 @@ chorus_connection_close (ChorusConnection *self,
   self->closing = TRUE;
   g_clear_handle_id (&self->ping_id, g_source_remove);
 
-  text = g_strdup (reason ? reason : "");
-  if (strlen (text) > MAX_CLOSE_REASON)
-    {
-      const char *end = text + MAX_CLOSE_REASON;
-
-      while (end > text && (*end & 0xC0) == 0x80)
-        end--;
-      text[end - text] = '\0';
-    }
-
+  text = chorus_protocol_dup_close_reason (reason);
   if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (self->ws, code, text);
 }

@@ -10,6 +10,9 @@
 
 #include "chorus-protocol.h"
 
+/* RFC 6455 allows at most 123 bytes of reason in a Close frame. */
+#define MAX_CLOSE_REASON 123
+
 /* Errors from these helpers are protocol errors, and the connection that
  * sent the frame is closed. */
 #define PROTOCOL_ERROR (g_quark_from_static_string ("chorus-protocol-error"))
@@ -233,4 +236,21 @@ chorus_protocol_find_nul (const char *text,
     }
 
   return NULL;
+}
+
+/* Returns @reason (NULL gives "") as a WebSocket close reason: invalid
+ * UTF-8 sequences are replaced with U+FFFD, then the text is cut on a
+ * character boundary to at most 123 bytes. */
+char *
+chorus_protocol_dup_close_reason (const char *reason)
+{
+  char *text = g_utf8_make_valid (reason ? reason : "", -1);
+  const char *end;
+
+  if (strlen (text) <= MAX_CLOSE_REASON)
+    return text;
+
+  end = g_utf8_find_prev_char (text, text + MAX_CLOSE_REASON + 1);
+  text[end - text] = '\0';
+  return text;
 }

@@ -16,6 +16,7 @@ char     *chorus_protocol_encode_ts          (guint64      ts);
 gboolean  chorus_protocol_decode_ts          (const char  *text,
                                               guint64     *out_ts);
 char     *chorus_protocol_canonicalize_path  (const char  *udf_path);
+char     *chorus_protocol_dup_close_reason   (const char  *reason);
 char     *chorus_protocol_find_nul           (const char  *text,
                                               gsize        length);
 

@@ -35,18 +35,6 @@ static const struct {
   const char *name;
   const char *reason;
 } known_bugs[] = {
-  { "comment-before-object",
-    "json-glib 1.6 accepts /* */ comments and the server parses frames with it unchecked" },
-  { "clean-high-surrogate-at-end",
-    "the server copies the invalid bytes of the frame into its close reason, which is then not UTF-8" },
-  { "clean-lone-low-surrogate",
-    "the server copies the invalid bytes of the frame into its close reason, which is then not UTF-8" },
-  { "two-documents",
-    "the server parses a frame with json-glib 1.6, which reads the first of two documents and ignores the rest" },
-  { "two-mutations",
-    "the server runs the first of two mutations in one frame and drops the second without an error" },
-  { "deep-nesting-100000",
-    "the server hands the frame to json-glib 1.6 without a depth limit, and its recursion overflows the stack" },
   { NULL, NULL },
 };
 
