@@ -103,11 +103,17 @@ chorus_canonical_udf_path (const char *udf_path)
   return g_strconcat (module, ":", function, NULL);
 }
 
-/* Appends @str as a quoted JSON string. */
+/* Appends @str as a quoted JSON string. Invalid UTF-8 in @str is written
+ * as U+FFFD, so the output is always valid UTF-8 text. */
 void
 chorus_value_write_string (GString    *out,
                            const char *str)
 {
+  g_autofree char *valid = NULL;
+
+  if (!g_utf8_validate (str, -1, NULL))
+    str = valid = g_utf8_make_valid (str, -1);
+
   g_string_append_c (out, '"');
 
   for (const char *p = str; *p != '\0'; p++)
@@ -472,208 +478,4 @@ chorus_value_equal (JsonNode *a,
     default:
       return scalars_equal (a, b);
     }
-}
-
-static gboolean
-set_text_error (GError    **error,
-                const char *message)
-{
-  g_set_error_literal (error, CHORUS_CLIENT_ERROR,
-                       CHORUS_CLIENT_ERROR_PROTOCOL, message);
-  return FALSE;
-}
-
-static gboolean
-is_high_surrogate (guint unit)
-{
-  return unit >= 0xd800 && unit <= 0xdbff;
-}
-
-static gboolean
-is_low_surrogate (guint unit)
-{
-  return unit >= 0xdc00 && unit <= 0xdfff;
-}
-
-/* Reads the four hex digits of a \uXXXX escape that starts at @p. */
-static gboolean
-read_unicode_escape (const char *p,
-                     guint      *unit)
-{
-  *unit = 0;
-
-  if (p[0] != '\\' || p[1] != 'u')
-    return FALSE;
-
-  for (guint i = 2; i < 6; i++)
-    {
-      if (!g_ascii_isxdigit (p[i]))
-        return FALSE;
-      *unit = *unit * 16 + g_ascii_xdigit_value (p[i]);
-    }
-
-  return TRUE;
-}
-
-/* Checks the escape that starts at @p inside a string and returns the
- * number of characters it spans. json-glib 1.6 turns a lone UTF-16
- * surrogate into invalid text instead of rejecting it. */
-static gsize
-check_escape (const char  *p,
-              GError     **error)
-{
-  guint unit, low;
-
-  if (p[1] == '\0')
-    return 1;
-  if (p[1] != 'u')
-    return 2;
-  if (!read_unicode_escape (p, &unit))
-    {
-      set_text_error (error, "Frame has an invalid \\u escape");
-      return 0;
-    }
-  if (is_low_surrogate (unit))
-    {
-      set_text_error (error, "Frame has a lone UTF-16 surrogate in a string");
-      return 0;
-    }
-  if (!is_high_surrogate (unit))
-    return 6;
-  if (!read_unicode_escape (p + 6, &low) || !is_low_surrogate (low))
-    {
-      set_text_error (error, "Frame has a lone UTF-16 surrogate in a string");
-      return 0;
-    }
-
-  return 12;
-}
-
-/* Checks the number literal that starts at @p and returns its length.
- * json-glib 1.6 reads an integer literal as an int64 and silently wraps
- * one that does not fit, so such literals are rejected here. */
-static gsize
-check_number (const char  *p,
-              GError     **error)
-{
-  g_autofree char *literal = NULL;
-  gboolean integral = TRUE;
-  gsize len = 0;
-
-  while (p[len] != '\0' && (g_ascii_isdigit (p[len]) || strchr ("+-.eE", p[len])))
-    {
-      if (strchr (".eE", p[len]))
-        integral = FALSE;
-      len++;
-    }
-
-  literal = g_strndup (p, len);
-  if (integral && !g_ascii_string_to_signed (literal, 10, G_MININT64, G_MAXINT64, NULL, NULL))
-    {
-      set_text_error (error, "Frame has an integer literal outside the int64 range");
-      return 0;
-    }
-
-  return len;
-}
-
-/* Checks, without recursion, that @text is one JSON object nested at most
- * @max_depth levels deep, with no lone UTF-16 surrogate escapes and no
- * integer literal outside the int64 range. json-glib recurses once per
- * level, accepts several documents in a row and gets both of the others
- * wrong, so all of this is checked here first. */
-gboolean
-chorus_json_check_text (const char *text,
-                        guint       max_depth,
-                        GError    **error)
-{
-  gboolean in_string = FALSE;
-  gboolean ended = FALSE;
-  guint depth = 0;
-  gsize len;
-
-  g_return_val_if_fail (text != NULL, FALSE);
-
-  while (g_ascii_isspace (*text))
-    text++;
-  if (*text != '{')
-    return set_text_error (error, "Frame is not a JSON object");
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '\\')
-            {
-              if ((len = check_escape (p, error)) == 0)
-                return FALSE;
-              p += len - 1;
-            }
-          else if (*p == '"')
-            in_string = FALSE;
-        }
-      else if (ended && !g_ascii_isspace (*p))
-        return set_text_error (error, "Frame holds more than one JSON document");
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '-' || g_ascii_isdigit (*p))
-        {
-          if ((len = check_number (p, error)) == 0)
-            return FALSE;
-          p += len - 1;
-        }
-      else if (*p == '{' || *p == '[')
-        {
-          if (++depth > max_depth)
-            return set_text_error (error, "Frame is nested too deeply");
-        }
-      else if ((*p == '}' || *p == ']') && depth > 0)
-        ended = (--depth == 0);
-    }
-
-  return TRUE;
-}
-
-/* Parses one server frame into a sealed object node that has a string
- * "type" member. */
-JsonNode *
-chorus_json_parse_frame (const char  *text,
-                         GError     **error)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  JsonObject *object;
-  JsonNode *root;
-  JsonNode *type;
-
-  g_return_val_if_fail (text != NULL, NULL);
-
-  if (!g_utf8_validate (text, -1, NULL))
-    {
-      set_text_error (error, "Frame is not valid UTF-8");
-      return NULL;
-    }
-
-  if (!chorus_json_check_text (text, CHORUS_MAX_JSON_DEPTH, error))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, -1, error))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      set_text_error (error, "Frame is not a JSON object");
-      return NULL;
-    }
-
-  object = json_node_get_object (root);
-  type = json_object_get_member (object, "type");
-  if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING)
-    {
-      set_text_error (error, "Frame has no string \"type\" member");
-      return NULL;
-    }
-
-  return json_node_ref (root);
 }

@@ -407,6 +407,111 @@ test_parse_frame_accepts_edge_numbers (void)
     }
 }
 
+/* Texts that json-glib 1.6 accepts but that are not JSON (RFC 8259). */
+static void
+test_check_text_strict (void)
+{
+  static const char * const cases[] = {
+    "{'type':'Ping'}",
+    "{\"type\":'Ping'}",
+    "// comment\n{\"type\":\"Ping\"}",
+    "/* comment */{\"type\":\"Ping\"}",
+    "{\"type\":\"Ping\"/* comment */}",
+    "{\"type\":\"Ping\",}",
+    "{\"type\":\"Ping\",\"a\":[1,2,]}",
+    "{\"type\":\"Ping\",\"a\":[,1]}",
+    "{type:\"Ping\"}",
+    "{\"type\":Ping}",
+    "{\"type\":\"Ping\",\"a\":True}",
+    "{\"type\":\"Ping\",\"a\":nul}",
+    "{\"type\":\"Ping\",\"a\":NaN}",
+    "{\"type\":\"Ping\",\"a\":Infinity}",
+    "{\"type\":\"Ping\",\"a\":-Infinity}",
+    "{\"type\":\"Ping\",\"a\":01}",
+    "{\"type\":\"Ping\",\"a\":-01}",
+    "{\"type\":\"Ping\",\"a\":+1}",
+    "{\"type\":\"Ping\",\"a\":.5}",
+    "{\"type\":\"Ping\",\"a\":1.}",
+    "{\"type\":\"Ping\",\"a\":1e}",
+    "{\"type\":\"Ping\",\"a\":1e+}",
+    "{\"type\":\"Ping\",\"a\":0x10}",
+    "{\"type\":\"Ping\",\"a\":-}",
+    "{\"type\":\"Ping\",\"a\":1 2}",
+    "{\"type\":\"Ping\",\"s\":\"a\tb\"}",
+    "{\"type\":\"Ping\",\"s\":\"a\nb\"}",
+    "{\"type\":\"Ping\",\"s\":\"\x01\"}",
+    "{\"type\":\"Ping\",\"s\":\"\\222\"}",
+    "{\"type\":\"Ping\",\"s\":\"\\x41\"}",
+    "{\"type\":\"Ping\",\"s\":\"\\'\"}",
+    "{\"type\":\"Ping\",\"s\":\"\\u00g0\"}",
+    "{\"type\":\"Ping\",\"s\":\"\\u0000\"}",
+    "{\"type\":\"Ping\",\"s\":\"abc}",
+    "{\"type\":\"Ping\" \"a\":1}",
+    "{\"type\" \"Ping\"}",
+    "{\"type\":\"Ping\",\"a\":[1 2]}",
+    "{\"type\":\"Ping\",\"a\":{1:2}}",
+    "{\"type\":\"Ping\"}\x0b",
+    "\xef\xbb\xbf{\"type\":\"Ping\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      g_test_message ("case %u: %s", i, cases[i]);
+      g_assert_false (chorus_json_check_text (cases[i], CHORUS_MAX_JSON_DEPTH, &error));
+      g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
+      g_clear_error (&error);
+
+      node = chorus_json_parse_frame (cases[i], &error);
+      g_assert_null (node);
+      g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
+    }
+}
+
+/* The strict reader builds the same values as json-glib for valid text. */
+static void
+test_parse_frame_values (void)
+{
+  const char *text =
+    " \r\n\t{\"type\":\"Ping\",\"a\":[true,false,null,0,-0,12,-3.5,1E2,2e-1,\"\"],"
+    "\"s\":\"q\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\xc3\xa9\","
+    "\"o\":{\"k\":{},\"l\":[]},\"type2\":\"x\"} ";
+  g_autoptr(JsonNode) frame = chorus_json_parse_frame (text, NULL);
+  g_autoptr(JsonNode) expected = json_from_string (text, NULL);
+  JsonObject *object;
+  JsonArray *array;
+
+  g_assert_nonnull (frame);
+  g_assert_true (json_node_is_immutable (frame));
+  g_assert_true (chorus_value_equal (frame, expected));
+
+  object = json_node_get_object (frame);
+  g_assert_cmpstr (json_object_get_string_member (object, "s"), ==,
+                   "q\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80\xc3\xa9");
+  array = json_object_get_array_member (object, "a");
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 3)), ==, G_TYPE_INT64);
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 6)), ==, G_TYPE_DOUBLE);
+  g_assert_cmpfloat (json_array_get_double_element (array, 7), ==, 100.0);
+  g_assert_cmpfloat (json_array_get_double_element (array, 8), ==, 0.2);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_array_get_element (array, 2)));
+  g_assert_true (json_array_get_boolean_element (array, 0));
+  g_assert_false (json_array_get_boolean_element (array, 1));
+}
+
+/* The canonical writer never emits invalid UTF-8, even for a string that
+ * is not valid UTF-8 itself. */
+static void
+test_write_string_invalid_utf8 (void)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  chorus_value_write_string (out, "a\x92" "b\xc3");
+  g_assert_true (g_utf8_validate (out->str, out->len, NULL));
+  g_assert_cmpstr (out->str, ==, "\"a\xef\xbf\xbd" "b\xef\xbf\xbd\"");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -430,6 +535,9 @@ main (int   argc,
   g_test_add_func ("/core/value/bytes-round-trip", test_bytes_round_trip);
   g_test_add_func ("/core/value/parse-frame-rejects", test_parse_frame_rejects_bad_text);
   g_test_add_func ("/core/value/parse-frame-edge-numbers", test_parse_frame_accepts_edge_numbers);
+  g_test_add_func ("/core/value/check-text-strict", test_check_text_strict);
+  g_test_add_func ("/core/value/parse-frame-values", test_parse_frame_values);
+  g_test_add_func ("/core/value/write-string-invalid-utf8", test_write_string_invalid_utf8);
 
   return g_test_run ();
 }
