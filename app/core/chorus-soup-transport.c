@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <libsoup/soup.h>
 
 #include "chorus-soup-transport.h"
@@ -26,6 +28,9 @@ struct _ChorusSoupTransport
   SoupSession             *session;
   SoupWebsocketConnection *connection;
   GCancellable            *cancellable;
+  /* The error libsoup reported before it closed the socket itself, such
+   * as a frame over MAX_INCOMING_PAYLOAD. */
+  GError                  *socket_error;
 };
 
 static void transport_iface_init (ChorusTransportInterface *iface);
@@ -34,15 +39,46 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ChorusSoupTransport, chorus_soup_transport, G_TYP
                                G_IMPLEMENT_INTERFACE (CHORUS_TYPE_TRANSPORT, transport_iface_init))
 
 static void
-drop_connection (ChorusSoupTransport *self)
+drop_connection (ChorusSoupTransport *self,
+                 gushort              code)
 {
+  g_clear_error (&self->socket_error);
   if (self->connection == NULL)
     return;
 
   g_signal_handlers_disconnect_by_data (self->connection, self);
   if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    soup_websocket_connection_close (self->connection, code, NULL);
   g_clear_object (&self->connection);
+}
+
+/* Returns why the text frame @data is invalid, or NULL if it is valid.
+ * A C string ends at the first NUL, so a frame that contains one would
+ * be read only in part. */
+static const char *
+check_text_frame (const char *data,
+                  gsize       size)
+{
+  if (memchr (data, '\0', size) != NULL)
+    return "text frame contains a NUL byte";
+  if (!g_utf8_validate_len (data, size, NULL))
+    return "text frame is not valid UTF-8";
+
+  return NULL;
+}
+
+/* Closes the socket with code 1007 (invalid frame payload data), as the
+ * client does for any frame it cannot read. */
+static void
+reject_frame (ChorusSoupTransport *self,
+              const char          *problem)
+{
+  g_autofree char *reason = g_strdup_printf ("closed with code %u: %s",
+                                             SOUP_WEBSOCKET_CLOSE_BAD_DATA, problem);
+
+  g_warning ("Invalid frame from the server, closing the socket: %s", problem);
+  drop_connection (self, SOUP_WEBSOCKET_CLOSE_BAD_DATA);
+  chorus_transport_emit_closed (CHORUS_TRANSPORT (self), reason);
 }
 
 static void
@@ -51,6 +87,7 @@ connection_message_cb (ChorusSoupTransport *self,
                        GBytes              *message)
 {
   g_autofree char *text = NULL;
+  const char *problem;
   gsize size = 0;
   const char *data;
 
@@ -63,18 +100,41 @@ connection_message_cb (ChorusSoupTransport *self,
     }
 
   data = g_bytes_get_data (message, &size);
+  if ((problem = check_text_frame (data, size)) != NULL)
+    {
+      reject_frame (self, problem);
+      return;
+    }
+
   text = g_strndup (data, size);
   chorus_transport_emit_message (CHORUS_TRANSPORT (self), text);
 }
 
+/* Returns the close reason for a socket that libsoup closed after a
+ * WebSocket error of its own. It then sends no close frame, so the close
+ * code is only in the error. */
 static char *
-close_reason (SoupWebsocketConnection *connection)
+socket_error_reason (const GError *error)
 {
+  if (error->code == SOUP_WEBSOCKET_CLOSE_TOO_BIG)
+    return g_strdup_printf ("closed with code %u: message too big (over %u bytes)",
+                            SOUP_WEBSOCKET_CLOSE_TOO_BIG, MAX_INCOMING_PAYLOAD);
+
+  return g_strdup_printf ("closed with code %d: %s", error->code, error->message);
+}
+
+static char *
+close_reason (ChorusSoupTransport *self)
+{
+  SoupWebsocketConnection *connection = self->connection;
   const char *data = soup_websocket_connection_get_close_data (connection);
   gushort code = soup_websocket_connection_get_close_code (connection);
 
   if (data != NULL && *data != '\0')
     return g_strdup (data);
+  if (code == 0 && self->socket_error != NULL &&
+      self->socket_error->domain == SOUP_WEBSOCKET_ERROR)
+    return socket_error_reason (self->socket_error);
 
   /* 1006 is the code for a connection lost without a close frame. */
   return g_strdup_printf ("closed with code %u", code != 0 ? code : 1006);
@@ -87,9 +147,10 @@ connection_closed_cb (ChorusSoupTransport *self)
 
   g_assert (CHORUS_IS_SOUP_TRANSPORT (self));
 
-  reason = close_reason (self->connection);
+  reason = close_reason (self);
   g_signal_handlers_disconnect_by_data (self->connection, self);
   g_clear_object (&self->connection);
+  g_clear_error (&self->socket_error);
 
   chorus_transport_emit_closed (CHORUS_TRANSPORT (self), reason);
 }
@@ -99,6 +160,9 @@ connection_error_cb (ChorusSoupTransport *self,
                      GError              *error)
 {
   g_debug ("WebSocket error: %s", error->message);
+
+  if (self->socket_error == NULL)
+    self->socket_error = g_error_copy (error);
 }
 
 static void
@@ -186,7 +250,7 @@ chorus_soup_transport_close (ChorusTransport *transport,
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  drop_connection (self);
+  drop_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
 
   chorus_transport_emit_closed (transport, reason);
 }
@@ -206,7 +270,7 @@ chorus_soup_transport_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  drop_connection (self);
+  drop_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (chorus_soup_transport_parent_class)->dispose (object);
