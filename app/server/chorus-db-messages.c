@@ -206,16 +206,41 @@ chorus_db_edit_message (ChorusDb    *self,
   return chorus_db_step_done (self, stmt, error);
 }
 
+/* Keeps the client id of the message in removed_messages, in the caller's
+ * transaction. Messages sent without a client id leave nothing. */
+static gboolean
+store_tombstone (ChorusDb    *self,
+                 const char  *message_id,
+                 guint64      ts,
+                 GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!(stmt = chorus_db_prepare (self,
+                                  "INSERT OR REPLACE INTO removed_messages (client_id, id, commit_ts) "
+                                  "SELECT client_id, id, ?2 FROM messages "
+                                  "WHERE id = ?1 AND client_id IS NOT NULL", error)))
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, message_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) ts);
+  return chorus_db_step_done (self, stmt, error);
+}
+
+/* Deletes a message and keeps its client id, so that
+ * chorus_db_find_message_by_client_id() still finds the removed id. */
 gboolean
 chorus_db_remove_message (ChorusDb    *self,
                           const char  *message_id,
+                          guint64      ts,
                           GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!(stmt = chorus_db_prepare (self, "DELETE FROM messages WHERE id = ?1", error)))
+  if (!store_tombstone (self, message_id, ts, error) ||
+      !(stmt = chorus_db_prepare (self, "DELETE FROM messages WHERE id = ?1", error)))
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, message_id, -1, SQLITE_TRANSIENT);
@@ -234,7 +259,10 @@ chorus_db_find_message_by_client_id (ChorusDb    *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   *out_id = NULL;
-  if (!(stmt = chorus_db_prepare (self, "SELECT id FROM messages WHERE client_id = ?1", error)))
+  if (!(stmt = chorus_db_prepare (self,
+                                  "SELECT id FROM messages WHERE client_id = ?1 UNION ALL "
+                                  "SELECT id FROM removed_messages WHERE client_id = ?1 LIMIT 1",
+                                  error)))
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);

@@ -11,7 +11,7 @@
 #include "chorus-db-private.h"
 #include "chorus-server.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 
 static const char schema_v1[] =
@@ -44,6 +44,14 @@ static const char schema_v1[] =
 /* Version 2 records when a message was last edited. */
 static const char schema_v2[] =
   "ALTER TABLE messages ADD COLUMN edited_at REAL;";
+
+/* Version 3 keeps the client id of every removed message, so that a send
+ * retried with it later returns the removed id instead of posting again. */
+static const char schema_v3[] =
+  "CREATE TABLE removed_messages ("
+  "  client_id TEXT PRIMARY KEY,"
+  "  id TEXT NOT NULL,"
+  "  commit_ts INTEGER NOT NULL);";
 
 gboolean
 chorus_db_set_error (ChorusDb    *self,
@@ -177,6 +185,8 @@ migrate (ChorusDb  *self,
     g_string_append (steps, schema_v1);
   if (version < 2)
     g_string_append (steps, schema_v2);
+  if (version < 3)
+    g_string_append (steps, schema_v3);
   g_string_append_printf (steps, "PRAGMA user_version = %d; COMMIT;", SCHEMA_VERSION);
 
   if (!exec (self, steps->str, error))

@@ -71,6 +71,7 @@ gboolean   chorus_db_edit_message              (ChorusDb    *self,
                                                 GError     **error);
 gboolean   chorus_db_remove_message            (ChorusDb    *self,
                                                 const char  *message_id,
+                                                guint64      ts,
                                                 GError     **error);
 gboolean   chorus_db_find_message_by_client_id (ChorusDb    *self,
                                                 const char  *client_id,

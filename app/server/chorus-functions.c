@@ -206,9 +206,9 @@ read_send_args (ChorusCall   *call,
          check_channel_exists (call->db, *channel, error);
 }
 
-/* A send whose client id already exists returns the stored message's id
- * and writes nothing, so a client that retries after a restart does not
- * post the message twice. */
+/* A send whose client id already exists, or belonged to a removed
+ * message, returns that message's id and writes nothing, so a client that
+ * retries after a restart does not post the message twice. */
 static JsonNode *
 send_message (ChorusCall  *call,
               JsonObject  *args,
@@ -289,7 +289,7 @@ edit_message (ChorusCall  *call,
   return json_node_init_null (json_node_alloc ());
 }
 
-/* messages:remove {id} deletes the message. */
+/* messages:remove {id} deletes the message and keeps its client id. */
 static JsonNode *
 remove_message (ChorusCall  *call,
                 JsonObject  *args,
@@ -301,7 +301,7 @@ remove_message (ChorusCall  *call,
 
   if (!chorus_args_check_names (args, names, error) ||
       !find_own_message (call, args, &id, &channel, error) ||
-      !chorus_db_remove_message (call->db, id, error))
+      !chorus_db_remove_message (call->db, id, call->ts, error))
     return NULL;
 
   g_hash_table_add (call->deps, g_strconcat ("messages/", channel, NULL));

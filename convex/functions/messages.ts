@@ -61,8 +61,9 @@ export const page = query({
 });
 
 // messages:send {channel, body, author?, clientId?}: returns the message's
-// id. A clientId that is already stored returns that message's id and
-// writes nothing, so a send retried after a restart lands once. With an
+// id. A clientId that is already stored, or belonged to a removed message,
+// returns that message's id and writes nothing, so a send retried after a
+// restart lands once. With an
 // auth token the author is the token's user.
 export const send = mutation({
   args: {
@@ -90,6 +91,13 @@ export const send = mutation({
         .first();
       if (existing !== null)
         return existing._id;
+
+      const removed = await ctx.db
+        .query("removedMessages")
+        .withIndex("by_clientId", (q) => q.eq("clientId", args.clientId as string))
+        .first();
+      if (removed !== null)
+        return removed.messageId;
     }
 
     return await ctx.db.insert("messages", {
@@ -125,11 +133,13 @@ export const edit = mutation({
   },
 });
 
-// messages:remove {id}: deletes the message.
+// messages:remove {id}: deletes the message and keeps its clientId.
 export const remove = mutation({
   args: { id: v.string() },
   handler: async (ctx, { id }) => {
     const message = await findOwnMessage(ctx, id);
+    if (message.clientId !== null)
+      await ctx.db.insert("removedMessages", { clientId: message.clientId, messageId: message._id });
     await ctx.db.delete(message._id);
     return null;
   },

@@ -23,4 +23,11 @@ export default defineSchema({
   })
     .index("by_channel", ["channel"])
     .index("by_clientId", ["clientId"]),
+
+  // The client id of every removed message, so that a send retried with
+  // it returns the removed message's id instead of posting it again.
+  removedMessages: defineTable({
+    clientId: v.string(),
+    messageId: v.string(),
+  }).index("by_clientId", ["clientId"]),
 });

@@ -103,6 +103,15 @@ describe("messages", () => {
     expect(await errorData(t.mutation(api.messages.remove, { id }))).toMatchObject({ code: "NotFound" });
   });
 
+  test("a send retried with a removed message's clientId posts nothing", async () => {
+    const { t, general } = await setup();
+    const args = { channel: general, author: "ada", body: "oops", clientId: "retried-1" };
+    const id = await t.mutation(api.messages.send, args);
+    await t.mutation(api.messages.remove, { id });
+    expect(await t.mutation(api.messages.send, args)).toBe(id);
+    expect(await t.query(api.messages.list, { channel: general })).toHaveLength(0);
+  });
+
   test("validation names the field and the limit", async () => {
     const { t, general } = await setup();
     const tooLong = await errorData(send(t, general, "x".repeat(4001)));

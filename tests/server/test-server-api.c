@@ -279,6 +279,83 @@ test_edit_and_remove (Fixture       *fixture,
   json_object_unref (mutate_fail (client, 3, "messages:remove", args, "no message has the id"));
 }
 
+/* A send retried with the client id of a removed message, from a new
+ * session as after an app restart, returns the removed id and posts
+ * nothing. */
+static void
+test_removed_client_id (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autofree char *retry_general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-before", &general);
+  g_autoptr(TestClient) retry = NULL;
+  g_autoptr(JsonNode) id = NULL;
+  g_autoptr(JsonNode) removed = NULL;
+  g_autoptr(JsonNode) resent = NULL;
+  g_autoptr(JsonNode) other = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *send = NULL;
+  g_autofree char *remove = NULL;
+  g_autofree char *list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+
+  send = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"oops\",\"channel\":\"%s\","
+                          "\"clientId\":\"retried-1\"}", general);
+  id = mutate_ok (client, 0, "messages:send", send);
+  remove = g_strdup_printf ("{\"id\":\"%s\"}", json_node_get_string (id));
+  removed = mutate_ok (client, 1, "messages:remove", remove);
+
+  retry = open_client (fixture, "session-after", &retry_general);
+  resent = mutate_ok (retry, 0, "messages:send", send);
+  g_assert_cmpstr (json_node_get_string (resent), ==, json_node_get_string (id));
+
+  list = test_client_subscribe (retry, 1, 1, "messages:list", list_args);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 0);
+
+  /* Another client id still posts. */
+  g_clear_pointer (&send, g_free);
+  send = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"new\",\"channel\":\"%s\","
+                          "\"clientId\":\"retried-2\"}", general);
+  other = mutate_ok (retry, 1, "messages:send", send);
+  g_assert_cmpstr (json_node_get_string (other), !=, json_node_get_string (id));
+}
+
+/* A frame with two Mutations is rejected whole: the connection closes
+ * with a reason and neither mutation runs. */
+static void
+test_two_mutations_rejected (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autofree char *check_general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-twins", &general);
+  g_autoptr(TestClient) check = NULL;
+  g_autoptr(JsonNode) channels = NULL;
+  JsonArray *array;
+
+  g_test_expect_message ("chorus-connection", G_LOG_LEVEL_WARNING, "*exactly one JSON value*");
+  test_client_send (client, "{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"channels:create\","
+                    "\"args\":[{\"name\":\"twin-a\"}]}"
+                    "{\"type\":\"Mutation\",\"requestId\":1,\"udfPath\":\"channels:create\","
+                    "\"args\":[{\"name\":\"twin-b\"}]}");
+  test_client_wait_closed (client);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (client->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_nonnull (strstr (client->close_reason, "exactly one JSON value"));
+
+  check = open_client (fixture, "session-check", &check_general);
+  channels = test_client_subscribe (check, 1, 1, "channels:list", "{}");
+  array = json_node_get_array (channels);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *name = json_object_get_string_member (json_array_get_object_element (array, i),
+                                                        "name");
+
+      g_assert_false (g_str_has_prefix (name, "twin-"));
+    }
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+}
+
 static void
 test_nul_rejected (Fixture       *fixture,
                    gconstpointer  data)
@@ -536,6 +613,8 @@ main (int   argc,
   ADD_TEST ("/server-api/page-gapless", NULL, test_page_gapless);
   ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
   ADD_TEST ("/server-api/edit-and-remove", NULL, test_edit_and_remove);
+  ADD_TEST ("/server-api/removed-client-id", NULL, test_removed_client_id);
+  ADD_TEST ("/server-api/two-mutations-rejected", NULL, test_two_mutations_rejected);
   ADD_TEST ("/server-api/nul-rejected", NULL, test_nul_rejected);
   ADD_TEST ("/server-api/error-data", NULL, test_error_data);
   ADD_TEST ("/server-api/mutation-path-canonical", NULL, test_mutation_path_canonical);
