@@ -117,7 +117,9 @@ send_action (GtkWidget  *widget,
 
   chorus_message_list_send (self->messages, self->author, text);
   set_composer_text (self, "");
-  self->stick_to_bottom = TRUE;
+
+  /* Sending from history goes back to the conversation. */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.jump-to-latest", NULL);
 }
 
 static void

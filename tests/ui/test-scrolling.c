@@ -229,6 +229,50 @@ assert_anchor_kept (Fixture      *fixture,
   g_assert_cmpfloat_with_epsilon (after.y, before->y, 1.0);
 }
 
+static gboolean
+shows_message (Fixture    *fixture,
+               const char *id)
+{
+  for (guint i = 0; i < n_messages (fixture); i++)
+    {
+      g_autoptr(ChorusMessage) message = g_list_model_get_item (G_LIST_MODEL (get_messages (fixture)), i);
+
+      if (g_strcmp0 (chorus_message_get_id (message), id) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Lin deletes the message three rows below @message, which is on
+ * screen. */
+static void
+delete_below (Fixture       *fixture,
+              ChorusMessage *message)
+{
+  GListModel *lin_rows = G_LIST_MODEL (fixture->lin_view);
+  const char *body = chorus_message_get_body (message);
+  guint n_items = g_list_model_get_n_items (lin_rows);
+
+  for (guint i = 0; i + 3 < n_items; i++)
+    {
+      g_autoptr(ChorusMessage) row = g_list_model_get_item (lin_rows, i);
+      g_autoptr(ChorusMessage) victim = NULL;
+      g_autofree char *victim_id = NULL;
+
+      if (g_strcmp0 (chorus_message_get_body (row), body) != 0)
+        continue;
+
+      victim = g_list_model_get_item (lin_rows, i + 3);
+      victim_id = g_strdup (chorus_message_get_id (victim));
+      chorus_message_list_remove (fixture->lin_view, victim, NULL, NULL);
+      chorus_assert_eventually (!shows_message (fixture, victim_id));
+      return;
+    }
+
+  g_assert_not_reached ();
+}
+
 static void
 scroll_to_middle (Fixture *fixture)
 {
@@ -284,10 +328,36 @@ test_reading_history_holds_still (Fixture       *fixture,
   g_assert_true (gtk_widget_get_visible (fixture->window->jump_button));
   g_assert_cmpstr (gtk_label_get_text (fixture->window->jump_label), ==, "2 new messages");
 
+  /* Lin deletes a message below the top row: nothing moves either. */
+  delete_below (fixture, anchor.message);
+  assert_anchor_kept (fixture, &anchor);
+
   /* Jumping goes to the newest and hides the button. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.jump-to-latest", NULL);
   draw (fixture);
   chorus_assert_eventually (is_at_bottom (fixture));
+  g_assert_false (gtk_widget_get_visible (fixture->window->jump_button));
+}
+
+static void
+test_sending_goes_to_newest (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  ChorusMessage *mine;
+
+  scroll_to_middle (fixture);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (fixture->window->composer), "look at this", -1);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.send", NULL);
+  mine = g_list_model_get_item (G_LIST_MODEL (get_messages (fixture)), n_messages (fixture) - 1);
+  g_object_unref (mine);
+  g_assert_cmpstr (chorus_message_get_body (mine), ==, "look at this");
+  draw (fixture);
+
+  /* Sending from history goes back to the conversation. */
+  chorus_assert_eventually (is_at_bottom (fixture));
+  chorus_assert_eventually (chorus_message_get_state (mine) == CHORUS_MESSAGE_CONFIRMED);
+  draw (fixture);
+  g_assert_true (is_at_bottom (fixture));
   g_assert_false (gtk_widget_get_visible (fixture->window->jump_button));
 }
 
@@ -330,6 +400,8 @@ main (int   argc,
               fixture_set_up, test_opens_at_newest, fixture_tear_down);
   g_test_add ("/ui/scrolling/reading-history-holds-still", Fixture, NULL,
               fixture_set_up, test_reading_history_holds_still, fixture_tear_down);
+  g_test_add ("/ui/scrolling/sending-goes-to-newest", Fixture, NULL,
+              fixture_set_up, test_sending_goes_to_newest, fixture_tear_down);
   g_test_add ("/ui/scrolling/history-loads-above", Fixture, NULL,
               fixture_set_up, test_history_loads_above, fixture_tear_down);
 

@@ -484,6 +484,33 @@ test_delete_own_message (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
 }
 
+/* Field report 33: a row that was recycled while its message was
+ * confirmed must not come back showing the pending state. */
+static void
+test_rebound_row_not_stale (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(ChorusMessage) message = NULL;
+  GtkWidget *row = g_object_ref_sink (chorus_message_row_new ());
+
+  json_parser_load_from_data (parser, "{\"author\":\"Ada\",\"body\":\"hi\",\"channel\":\"c\","
+                                      "\"clientId\":\"x\",\"_creationTime\":1}", -1, NULL);
+  message = chorus_message_new_from_json (json_node_get_object (json_parser_get_root (parser)));
+
+  chorus_message_row_set_message (CHORUS_MESSAGE_ROW (row), message);
+  g_assert_true (gtk_widget_has_css_class (row, "pending"));
+
+  /* Unbound, scrolled away, while the server confirms it. */
+  chorus_message_row_set_message (CHORUS_MESSAGE_ROW (row), NULL);
+  json_parser_load_from_data (parser, "{\"_id\":\"m1\",\"author\":\"Ada\",\"body\":\"hi\","
+                                      "\"channel\":\"c\",\"clientId\":\"x\",\"_creationTime\":2}", -1, NULL);
+  chorus_message_update_from_json (message, json_node_get_object (json_parser_get_root (parser)));
+
+  chorus_message_row_set_message (CHORUS_MESSAGE_ROW (row), message);
+  g_assert_false (gtk_widget_has_css_class (row, "pending"));
+  g_object_unref (row);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -520,6 +547,8 @@ main (int   argc,
               fixture_set_up, test_escape_cancels_edit, fixture_tear_down);
   g_test_add ("/ui/window/delete-own-message", Fixture, NULL,
               fixture_set_up, test_delete_own_message, fixture_tear_down);
+
+  g_test_add_func ("/ui/window/rebound-row-not-stale", test_rebound_row_not_stale);
 
   return g_test_run ();
 }
