@@ -16,6 +16,7 @@ struct _ChorusDb
 {
   sqlite3 *handle;
   guint64  last_ts;
+  GBytes  *journal_key;
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)

@@ -46,12 +46,17 @@ static const char schema_v2[] =
   "ALTER TABLE messages ADD COLUMN edited_at REAL;";
 
 /* Version 3 keeps the client id of every removed message, so that a send
- * retried with it later returns the removed id instead of posting again. */
+ * retried with it later returns the removed id instead of posting again,
+ * and a random key that signs query journals. */
 static const char schema_v3[] =
   "CREATE TABLE removed_messages ("
   "  client_id TEXT PRIMARY KEY,"
   "  id TEXT NOT NULL,"
-  "  commit_ts INTEGER NOT NULL);";
+  "  commit_ts INTEGER NOT NULL);"
+  "CREATE TABLE secrets ("
+  "  name TEXT PRIMARY KEY,"
+  "  value BLOB NOT NULL);"
+  "INSERT INTO secrets (name, value) VALUES ('journal', randomblob(32));";
 
 gboolean
 chorus_db_set_error (ChorusDb    *self,
@@ -136,6 +141,23 @@ read_last_ts (ChorusDb  *self,
 }
 
 static gboolean
+read_journal_key (ChorusDb  *self,
+                  GError   **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!(stmt = chorus_db_prepare (self, "SELECT value FROM secrets WHERE name = 'journal'", error)))
+    return FALSE;
+
+  if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_bytes (stmt, 0) < 16)
+    return chorus_db_set_error (self, error, "Reading the journal key");
+
+  g_clear_pointer (&self->journal_key, g_bytes_unref);
+  self->journal_key = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  return TRUE;
+}
+
+static gboolean
 seed_channels (ChorusDb  *self,
                GError   **error)
 {
@@ -178,7 +200,7 @@ migrate (ChorusDb  *self,
     }
 
   if (version == SCHEMA_VERSION)
-    return read_last_ts (self, error);
+    return read_last_ts (self, error) && read_journal_key (self, error);
 
   steps = g_string_new ("BEGIN IMMEDIATE;");
   if (version < 1)
@@ -195,7 +217,8 @@ migrate (ChorusDb  *self,
       return FALSE;
     }
 
-  return read_last_ts (self, error) && (version > 0 || seed_channels (self, error));
+  return read_last_ts (self, error) && read_journal_key (self, error) &&
+         (version > 0 || seed_channels (self, error));
 }
 
 ChorusDb *
@@ -235,7 +258,18 @@ chorus_db_free (ChorusDb *self)
     return;
 
   sqlite3_close_v2 (self->handle);
+  g_clear_pointer (&self->journal_key, g_bytes_unref);
   g_free (self);
+}
+
+/* Returns the random key, kept in the database, that signs the journals
+ * of paged queries so that a client cannot forge one. */
+GBytes *
+chorus_db_get_journal_key (ChorusDb *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->journal_key;
 }
 
 guint64

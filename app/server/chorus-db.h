@@ -24,6 +24,7 @@ ChorusDb  *chorus_db_open                      (const char  *path,
                                                 GError     **error);
 void       chorus_db_free                      (ChorusDb    *self);
 guint64    chorus_db_get_last_ts               (ChorusDb    *self);
+GBytes    *chorus_db_get_journal_key           (ChorusDb    *self);
 
 gboolean   chorus_db_begin                     (ChorusDb    *self,
                                                 guint64     *out_ts,

@@ -6,6 +6,8 @@
 
 #define G_LOG_DOMAIN "chorus-functions"
 
+#include <string.h>
+
 #include "chorus-functions.h"
 
 /* messages:list returns this many of the newest messages. */
@@ -108,12 +110,55 @@ page_result_new (JsonArray *page,
   return json_node_init_object (json_node_alloc (), result);
 }
 
+/* Returns the signature of a page journal: the HMAC-SHA256 of the
+ * channel, the cursor and the end, under the database's journal key. */
+static char *
+sign_journal (ChorusCall *call,
+              const char *channel,
+              gint64      cursor,
+              gint64      end)
+{
+  GBytes *key = chorus_db_get_journal_key (call->db);
+  g_autofree char *data = g_strdup_printf ("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT,
+                                           channel, cursor, end);
+
+  return g_compute_hmac_for_data (G_CHECKSUM_SHA256,
+                                  g_bytes_get_data (key, NULL), g_bytes_get_size (key),
+                                  (const guchar *) data, strlen (data));
+}
+
+/* Reads the page end from a journal "END:SIGNATURE" that this server
+ * issued for the same channel and cursor. Returns 0, meaning no stored
+ * end, for anything else, so a forged journal cannot make a page cover
+ * more than numItems and the messages sent after the page was first run. */
+static gint64
+read_journal (ChorusCall *call,
+              const char *channel,
+              gint64      cursor)
+{
+  g_autofree char *expected = NULL;
+  const char *colon;
+  char *digits_end = NULL;
+  gint64 end;
+
+  if (call->journal == NULL || (colon = strchr (call->journal, ':')) == NULL)
+    return 0;
+
+  end = g_ascii_strtoll (call->journal, &digits_end, 10);
+  if (digits_end != colon || end <= 0 || (cursor > 0 && end >= cursor))
+    return 0;
+
+  expected = sign_journal (call, channel, cursor, end);
+  return g_str_equal (colon + 1, expected) ? end : 0;
+}
+
 /*
  * messages:page {channel, paginationOpts}: the channel's messages newest
  * first, in Convex's {page, isDone, continueCursor} shape. A cursor is the
  * decimal sequence number a page ends at. The first run of a subscription
- * stores that end in the journal and later runs keep it, so a page grows
- * with new messages instead of pushing its oldest ones out of every page.
+ * stores that end, signed, in the journal and later runs keep it, so a
+ * page grows with new messages instead of pushing its oldest ones out of
+ * every page.
  */
 static JsonNode *
 page_messages (ChorusCall  *call,
@@ -125,6 +170,7 @@ page_messages (ChorusCall  *call,
   gint64 cursor = 0, end_cursor = 0, end = 0;
   gboolean is_done = FALSE;
   guint num_items = 0;
+  g_autofree char *signature = NULL;
   JsonArray *page;
 
   if (!chorus_args_check_names (args, names, error) ||
@@ -132,8 +178,8 @@ page_messages (ChorusCall  *call,
       !chorus_args_get_pagination (args, &cursor, &end_cursor, &num_items, error))
     return NULL;
 
-  if (end_cursor == 0 && call->journal != NULL)
-    end_cursor = g_ascii_strtoll (call->journal, NULL, 10);
+  if (end_cursor == 0)
+    end_cursor = read_journal (call, channel, cursor);
   if (end_cursor < 0 || (cursor > 0 && end_cursor >= cursor))
     end_cursor = 0;
 
@@ -141,8 +187,9 @@ page_messages (ChorusCall  *call,
                                         &end, &is_done, error)))
     return NULL;
 
+  signature = sign_journal (call, channel, cursor, end);
   g_free (call->journal);
-  call->journal = g_strdup_printf ("%" G_GINT64_FORMAT, end);
+  call->journal = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", end, signature);
   return page_result_new (page, is_done, end);
 }
 

@@ -226,6 +226,71 @@ test_page_gapless (Fixture       *fixture,
   assert_page_bodies (value, "m5 m4 m3");
 }
 
+/* Adds a first-page subscription of @num_items with @journal (JSON text)
+ * and returns its QueryUpdated modification. */
+static JsonObject *
+subscribe_page_with_journal (TestClient *client,
+                             guint       base_version,
+                             const char *channel,
+                             guint       num_items,
+                             const char *journal)
+{
+  g_autoptr(JsonObject) transition = NULL;
+  JsonObject *modification;
+
+  test_client_send (client, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":%u,\"newVersion\":%u,"
+                    "\"modifications\":[{\"type\":\"Add\",\"queryId\":%u,"
+                    "\"udfPath\":\"messages:page\",\"args\":[{\"channel\":\"%s\","
+                    "\"paginationOpts\":{\"cursor\":null,\"numItems\":%u}}],\"journal\":%s}]}",
+                    base_version, base_version + 1, base_version, channel, num_items, journal);
+  transition = test_client_expect (client, "Transition");
+  modification = json_array_get_object_element (json_object_get_array_member (transition,
+                                                                              "modifications"), 0);
+  g_assert_cmpstr (json_object_get_string_member (modification, "type"), ==, "QueryUpdated");
+
+  return json_object_ref (modification);
+}
+
+/* A journal the server did not issue for this page is ignored, so it
+ * cannot stretch a page over the whole channel. One it issued keeps the
+ * page's end. */
+static void
+test_page_journal_forged (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-journal", &general);
+  g_autoptr(JsonObject) plain = NULL;
+  g_autoptr(JsonObject) forged = NULL;
+  g_autoptr(JsonObject) issued = NULL;
+  g_autoptr(JsonObject) kept = NULL;
+  g_autoptr(JsonObject) other_channel = NULL;
+  g_autofree char *random = NULL;
+  g_autofree char *journal = NULL;
+
+  send_numbered (client, general, 1, 5);
+
+  plain = subscribe_page_with_journal (client, 1, general, 2, "\"1\"");
+  assert_page_bodies (json_object_get_member (plain, "value"), "m5 m4");
+
+  forged = subscribe_page_with_journal (client, 2, general, 2, "\"1:0123456789abcdef\"");
+  assert_page_bodies (json_object_get_member (forged, "value"), "m5 m4");
+
+  issued = subscribe_page_with_journal (client, 3, general, 2, "null");
+  assert_page_bodies (json_object_get_member (issued, "value"), "m5 m4");
+  journal = g_strdup_printf ("\"%s\"", json_object_get_string_member (issued, "journal"));
+  send_numbered (client, general, 6, 1);
+
+  kept = subscribe_page_with_journal (client, 4, general, 2, journal);
+  assert_page_bodies (json_object_get_member (kept, "value"), "m6 m5 m4");
+
+  /* The journal does not apply to another channel: the empty first page
+   * of "random" ends at 1, not at the end the journal names. */
+  random = test_client_find_channel (client, 5, 5, "random");
+  other_channel = subscribe_page_with_journal (client, 6, random, 2, journal);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (other_channel, "journal"), "1:"));
+}
+
 static void
 test_page_bad_options (Fixture       *fixture,
                        gconstpointer  data)
@@ -611,6 +676,7 @@ main (int   argc,
 
   ADD_TEST ("/server-api/page-newest-first", NULL, test_page_newest_first);
   ADD_TEST ("/server-api/page-gapless", NULL, test_page_gapless);
+  ADD_TEST ("/server-api/page-journal-forged", NULL, test_page_journal_forged);
   ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
   ADD_TEST ("/server-api/edit-and-remove", NULL, test_edit_and_remove);
   ADD_TEST ("/server-api/removed-client-id", NULL, test_removed_client_id);
