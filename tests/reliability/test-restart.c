@@ -198,8 +198,8 @@ resume_server (Fixture    *fixture,
 }
 
 /* The server is stopped with SIGSTOP while the app sends, so every send
- * stays pending; the app quits and restarts before the server resumes,
- * by SIGCONT or by a restart on the same database. */
+ * stays pending. The app quits and restarts before the server resumes by
+ * SIGCONT or by a restart on the same database. */
 static void
 test_pending_while_stopped (Fixture       *fixture,
                             gconstpointer  data)
