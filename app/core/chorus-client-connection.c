@@ -20,6 +20,9 @@
 #define REASON_FAILED_TO_SEND   "FailedToSendMessage"
 #define REASON_PROTOCOL_ERROR   "ProtocolError"
 
+/* The WebSocket close code for a message too big to process (RFC 6455). */
+#define CLOSE_CODE_TOO_BIG      1009
+
 /* Close reasons that name an overloaded server, which gets a longer wait. */
 static const char * const busy_server_reasons[] = {
   "SubscriptionsWorkerFullError", "TooManyConcurrentRequests", "CommitterFullError",
@@ -139,14 +142,63 @@ schedule_reconnect (ChorusClient *self,
   self->reconnect_source = add_timeout (self, interval, reconnect_cb);
 }
 
+/* Returns the request whose frame was the last one sent on the socket,
+ * if it has no response yet. */
+static ChorusRequest *
+find_last_sent_request (ChorusClient *self)
+{
+  if (!self->last_sent_is_request)
+    return NULL;
+
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    {
+      ChorusRequest *request = link->data;
+
+      if (request->request_id == self->last_sent_request_id)
+        return request->state == CHORUS_REQUEST_REQUESTED ? request : NULL;
+    }
+
+  return NULL;
+}
+
+/* Fails the request sent last after the server closed the socket with
+ * code 1009 (message too big). Sending it again on the next socket would
+ * only close that one too, for ever. */
+static void
+fail_too_big_request (ChorusClient *self)
+{
+  ChorusRequest *request = find_last_sent_request (self);
+  GError *error;
+
+  self->last_sent_is_request = FALSE;
+  if (request == NULL)
+    return;
+
+  /* The caller gets the error, so this is only a debug message. */
+  g_debug ("The server closed the socket with code 1009 (message too big) "
+           "after request %u for %s, so it fails and is not sent again",
+           request->request_id, request->udf_path);
+  error = g_error_new (CHORUS_CLIENT_ERROR,
+                       request->is_action ? CHORUS_CLIENT_ERROR_ACTION_FAILED
+                                          : CHORUS_CLIENT_ERROR_MUTATION_FAILED,
+                       "The server rejected %s as too big (close code 1009)",
+                       request->udf_path);
+  _chorus_client_complete_request (self, request, error);
+}
+
 static void
 transport_closed_cb (ChorusClient *self,
                      const char   *reason)
 {
+  g_autoptr(ChorusClient) hold = NULL;
+
   g_assert (CHORUS_IS_CLIENT (self));
 
   if (self->state == CHORUS_CONNECTION_DISCONNECTED)
     return;
+
+  /* Completion callbacks may drop the last reference to the client. */
+  hold = g_object_ref (self);
 
   g_debug ("Socket closed: %s", reason ? reason : "(no reason)");
   self->close_count++;
@@ -156,6 +208,10 @@ transport_closed_cb (ChorusClient *self,
   g_free (self->last_close_reason);
   self->last_close_reason = g_strdup (reason);
   _chorus_client_set_state (self, CHORUS_CONNECTION_DISCONNECTED);
+
+  if (chorus_transport_get_close_code (self->transport) == CLOSE_CODE_TOO_BIG)
+    fail_too_big_request (self);
+  self->last_sent_is_request = FALSE;
 
   if (self->restart_now)
     {
@@ -200,7 +256,10 @@ _chorus_client_send_text (ChorusClient *self,
     return FALSE;
 
   if (chorus_transport_send (self->transport, text, &error))
-    return TRUE;
+    {
+      self->last_sent_is_request = FALSE;
+      return TRUE;
+    }
 
   g_warning ("Failed to send a frame, reconnecting: %s", error->message);
   _chorus_client_close_socket (self, REASON_FAILED_TO_SEND);
@@ -320,8 +379,12 @@ _chorus_client_send_request (ChorusClient  *self,
   write_args (frame, request->args);
   g_string_append_c (frame, '}');
 
-  if (_chorus_client_send_text (self, frame->str) &&
-      request->state == CHORUS_REQUEST_NOT_SENT)
+  if (!_chorus_client_send_text (self, frame->str))
+    return;
+
+  self->last_sent_is_request = TRUE;
+  self->last_sent_request_id = request->request_id;
+  if (request->state == CHORUS_REQUEST_NOT_SENT)
     request->state = CHORUS_REQUEST_REQUESTED;
 }
 

@@ -23,6 +23,11 @@ G_BEGIN_DECLS
  * here. A Convex server sends a Ping after 15 s without other frames, so
  * 60 s of silence means the socket is dead. */
 #define CHORUS_INACTIVITY_MS          60000
+/* The largest Mutation or Action frame the client sends. chorus-server
+ * closes the socket with code 1009 on a frame over 1 MiB, its default.
+ * NOTE: a Convex deployment may accept larger frames; this limit is an
+ * assumption, not read from the server. */
+#define CHORUS_MAX_REQUEST_FRAME      (1024 * 1024)
 
 /* One subscribed query, shared by every subscription with its token. */
 typedef struct
@@ -110,6 +115,8 @@ struct _ChorusClient
   /* Requests with a lower id were made before the last reconnect. */
   guint                 resync_request_limit;
   guint                 chunk_total;
+  /* The request whose frame was the last one sent on this socket. */
+  guint                 last_sent_request_id;
   guint                 client_backoff_ms;
   guint                 server_backoff_ms;
   guint                 max_backoff_ms;
@@ -127,6 +134,7 @@ struct _ChorusClient
   guint                 started : 1;
   guint                 terminated : 1;
   guint                 has_max_observed_ts : 1;
+  guint                 last_sent_is_request : 1;
   /* The server results are from the previous socket. They stay visible
    * until the first Transition on the new socket replaces them. */
   guint                 results_stale : 1;
@@ -188,6 +196,9 @@ void     _chorus_client_begin_resync   (ChorusClient  *self);
 void     _chorus_client_check_synced   (ChorusClient  *self);
 void     _chorus_client_finish_requests (ChorusClient *self,
                                         GPtrArray     *finished);
+void     _chorus_client_complete_request (ChorusClient *self,
+                                        ChorusRequest *request,
+                                        GError        *error);
 GPtrArray *_chorus_client_list_queries (ChorusClient *self);
 void     _chorus_client_server_result_free (ChorusServerResult *result);
 

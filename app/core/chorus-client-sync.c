@@ -366,8 +366,8 @@ find_request (ChorusClient *self,
 /* Removes @request from the queue and completes it with @error, or with
  * its result when @error is NULL. A mutation's optimistic update is
  * dropped in the same step. */
-static void
-complete_request_now (ChorusClient  *self,
+void
+_chorus_client_complete_request (ChorusClient  *self,
                       ChorusRequest *request,
                       GError        *error)
 {
@@ -465,7 +465,7 @@ handle_response (ChorusClient  *self,
 
   if (!success)
     {
-      complete_request_now (self, request, new_failure (request, frame));
+      _chorus_client_complete_request (self, request, new_failure (request, frame));
       return TRUE;
     }
 
@@ -474,7 +474,7 @@ handle_response (ChorusClient  *self,
 
   if ((result_error = take_result (request, frame)) != NULL || is_action)
     {
-      complete_request_now (self, request, result_error);
+      _chorus_client_complete_request (self, request, result_error);
       return TRUE;
     }
 

@@ -677,6 +677,27 @@ finish_one (ChorusClient  *self,
   _chorus_client_finish_requests (self, finished);
 }
 
+/* Checks that the frame for @request stays within the size the server
+ * accepts, so a request that the server would close the socket over is
+ * never sent. */
+static gboolean
+check_request_size (ChorusRequest  *request,
+                    JsonNode       *args,
+                    GError        **error)
+{
+  g_autofree char *text = chorus_value_to_canonical_string (args);
+  /* The frame adds the type, requestId and udfPath around the arguments. */
+  gsize size = strlen (text) + strlen (request->udf_path) + 80;
+
+  if (size <= CHORUS_MAX_REQUEST_FRAME)
+    return TRUE;
+
+  g_set_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_VALUE,
+               "the request is too big to send (about %" G_GSIZE_FORMAT " bytes, "
+               "the limit is %u bytes)", size, CHORUS_MAX_REQUEST_FRAME);
+  return FALSE;
+}
+
 /* Checks the caller's arguments before anything runs or is sent, and
  * fails @request with %CHORUS_CLIENT_ERROR_INVALID_VALUE if they are not
  * a valid Convex value. */
@@ -687,7 +708,8 @@ check_request_args (ChorusClient  *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (args == NULL || chorus_value_check (args, &error))
+  if ((args == NULL || chorus_value_check (args, &error)) &&
+      check_request_size (request, args, &error))
     {
       request->args = chorus_value_dup_args (args);
       return TRUE;

@@ -31,6 +31,7 @@ struct _ChorusSoupTransport
   /* The error libsoup reported before it closed the socket itself, such
    * as a frame over MAX_INCOMING_PAYLOAD. */
   GError                  *socket_error;
+  guint                    close_code;
 };
 
 static void transport_iface_init (ChorusTransportInterface *iface);
@@ -78,6 +79,7 @@ reject_frame (ChorusSoupTransport *self,
 
   g_warning ("Invalid frame from the server, closing the socket: %s", problem);
   drop_connection (self, SOUP_WEBSOCKET_CLOSE_BAD_DATA);
+  self->close_code = SOUP_WEBSOCKET_CLOSE_BAD_DATA;
   chorus_transport_emit_closed (CHORUS_TRANSPORT (self), reason);
 }
 
@@ -123,6 +125,21 @@ socket_error_reason (const GError *error)
   return g_strdup_printf ("closed with code %d: %s", error->code, error->message);
 }
 
+/* Returns the close code the peer sent, or the one libsoup's own error
+ * carries when it closed the socket without a close frame, else 1006. */
+static guint
+find_close_code (ChorusSoupTransport *self)
+{
+  gushort code = soup_websocket_connection_get_close_code (self->connection);
+
+  if (code != 0)
+    return code;
+  if (self->socket_error != NULL && self->socket_error->domain == SOUP_WEBSOCKET_ERROR)
+    return self->socket_error->code;
+
+  return SOUP_WEBSOCKET_CLOSE_ABNORMAL;
+}
+
 static char *
 close_reason (ChorusSoupTransport *self)
 {
@@ -148,6 +165,7 @@ connection_closed_cb (ChorusSoupTransport *self)
   g_assert (CHORUS_IS_SOUP_TRANSPORT (self));
 
   reason = close_reason (self);
+  self->close_code = find_close_code (self);
   g_signal_handlers_disconnect_by_data (self->connection, self);
   g_clear_object (&self->connection);
   g_clear_error (&self->socket_error);
@@ -182,6 +200,7 @@ connect_cb (GObject      *object,
   if (connection == NULL)
     {
       g_debug ("Failed to open %s: %s", self->ws_url, error->message);
+      self->close_code = SOUP_WEBSOCKET_CLOSE_ABNORMAL;
       chorus_transport_emit_closed (CHORUS_TRANSPORT (self), "closed with code 1006");
       return;
     }
@@ -251,13 +270,21 @@ chorus_soup_transport_close (ChorusTransport *transport,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   drop_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
+  self->close_code = 0;
 
   chorus_transport_emit_closed (transport, reason);
+}
+
+static guint
+chorus_soup_transport_get_close_code (ChorusTransport *transport)
+{
+  return CHORUS_SOUP_TRANSPORT (transport)->close_code;
 }
 
 static void
 transport_iface_init (ChorusTransportInterface *iface)
 {
+  iface->get_close_code = chorus_soup_transport_get_close_code;
   iface->open = chorus_soup_transport_open;
   iface->send = chorus_soup_transport_send;
   iface->close = chorus_soup_transport_close;

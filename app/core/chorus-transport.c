@@ -93,6 +93,22 @@ chorus_transport_close (ChorusTransport *self,
   CHORUS_TRANSPORT_GET_IFACE (self)->close (self, reason);
 }
 
+/* Returns the WebSocket close code (RFC 6455) that ended the last socket,
+ * as the server sent it or as the transport chose it for a socket it
+ * closed itself, such as 1009 for a frame that was too big. Returns 0
+ * when the transport does not know the code or the client closed the
+ * socket. The value is valid from the "closed" signal on. */
+guint
+chorus_transport_get_close_code (ChorusTransport *self)
+{
+  ChorusTransportInterface *iface;
+
+  g_return_val_if_fail (CHORUS_IS_TRANSPORT (self), 0);
+
+  iface = CHORUS_TRANSPORT_GET_IFACE (self);
+  return iface->get_close_code != NULL ? iface->get_close_code (self) : 0;
+}
+
 void
 chorus_transport_emit_opened (ChorusTransport *self)
 {

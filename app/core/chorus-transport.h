@@ -36,6 +36,9 @@ struct _ChorusTransportInterface
                      GError         **error);
   void     (*close) (ChorusTransport *self,
                      const char      *reason);
+
+  /* Optional: the WebSocket close code of the last "closed", 0 if unknown. */
+  guint    (*get_close_code) (ChorusTransport *self);
 };
 
 void     chorus_transport_open          (ChorusTransport *self);
@@ -44,6 +47,7 @@ gboolean chorus_transport_send          (ChorusTransport *self,
                                          GError         **error);
 void     chorus_transport_close         (ChorusTransport *self,
                                          const char      *reason);
+guint    chorus_transport_get_close_code (ChorusTransport *self);
 
 /* For implementations. */
 void     chorus_transport_emit_opened   (ChorusTransport *self);

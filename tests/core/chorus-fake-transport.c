@@ -18,6 +18,7 @@ struct _ChorusFakeTransport
 
   GPtrArray *sent;
   char      *close_reason;
+  guint      close_code;
   guint      open_count;
   gboolean   opening;
   gboolean   open;
@@ -70,15 +71,23 @@ fake_close (ChorusTransport *transport,
 
   self->open = FALSE;
   self->opening = FALSE;
+  self->close_code = 0;
   g_free (self->close_reason);
   self->close_reason = g_strdup (reason);
 
   chorus_transport_emit_closed (transport, reason);
 }
 
+static guint
+fake_get_close_code (ChorusTransport *transport)
+{
+  return CHORUS_FAKE_TRANSPORT (transport)->close_code;
+}
+
 static void
 transport_iface_init (ChorusTransportInterface *iface)
 {
+  iface->get_close_code = fake_get_close_code;
   iface->open = fake_open;
   iface->send = fake_send;
   iface->close = fake_close;
@@ -143,9 +152,19 @@ void
 chorus_fake_transport_drop (ChorusFakeTransport *self,
                             const char          *reason)
 {
+  chorus_fake_transport_drop_with_code (self, 0, reason);
+}
+
+/* Closes the socket from the server side with the WebSocket close @code. */
+void
+chorus_fake_transport_drop_with_code (ChorusFakeTransport *self,
+                                      guint                code,
+                                      const char          *reason)
+{
   g_return_if_fail (CHORUS_IS_FAKE_TRANSPORT (self));
   g_return_if_fail (self->open || self->opening);
 
+  self->close_code = code;
   self->open = FALSE;
   self->opening = FALSE;
   chorus_transport_emit_closed (CHORUS_TRANSPORT (self), reason);

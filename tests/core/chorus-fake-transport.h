@@ -27,6 +27,9 @@ void                 chorus_fake_transport_deliver          (ChorusFakeTransport
                                                              const char          *text);
 void                 chorus_fake_transport_drop             (ChorusFakeTransport *self,
                                                              const char          *reason);
+void                 chorus_fake_transport_drop_with_code   (ChorusFakeTransport *self,
+                                                             guint                code,
+                                                             const char          *reason);
 
 gboolean             chorus_fake_transport_is_open          (ChorusFakeTransport *self);
 gboolean             chorus_fake_transport_is_opening       (ChorusFakeTransport *self);

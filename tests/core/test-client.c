@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "chorus-client-state.h"
 #include "chorus-fake-transport.h"
 #include "chorus-value.h"
@@ -1266,6 +1268,95 @@ test_backoff_delay (void)
   g_assert_cmpuint (_chorus_client_backoff_delay (1000, 10, 16000, 0.999999), <, 24000);
 }
 
+static guint
+count_sent (Fixture    *f,
+            const char *prefix)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < n_sent (f); i++)
+    count += g_str_has_prefix (sent_text (f, i), prefix);
+
+  return count;
+}
+
+/* After Close 1009 right after a Mutation, the mutation fails, its
+ * update is dropped, and the next socket does not send it again. */
+static void
+test_close_too_big_fails_request (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  MutationState state = { 0 };
+
+  deliver_list (f, 100, "[\"a\"]");
+  send_message (f, "b", &state, NULL);
+  g_assert_true (g_str_has_prefix (last_sent (f), "{\"type\":\"Mutation\""));
+  assert_value (subscription, "[\"a\",\"b\"]");
+
+  chorus_fake_transport_drop_with_code (f->transport, 1009, "Message too big");
+  iterate_pending ();
+  g_assert_true (state.done);
+  g_assert_error (state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_MUTATION_FAILED);
+  assert_value (subscription, "[\"a\"]");
+
+  g_ptr_array_unref (chorus_fake_transport_take_sent (f->transport));
+  wait_for_open_request (f);
+  accept_socket (f);
+  g_assert_cmpuint (count_sent (f, "{\"type\":\"Mutation\""), ==, 0);
+  mutation_state_clear (&state);
+}
+
+/* Close 1009 after another frame fails no request: the mutation is sent
+ * again on the next socket as after any other close. */
+static void
+test_close_too_big_after_query (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = NULL;
+  g_autoptr(ChorusSubscription) other = NULL;
+  g_autoptr(JsonNode) args = parse ("{\"channel\":\"c2\"}");
+  MutationState state = { 0 };
+
+  subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  send_message (f, "b", &state, NULL);
+  other = chorus_client_subscribe (f->client, LIST_PATH, args);
+
+  chorus_fake_transport_drop_with_code (f->transport, 1009, "Message too big");
+  iterate_pending ();
+  g_assert_false (state.done);
+
+  g_ptr_array_unref (chorus_fake_transport_take_sent (f->transport));
+  wait_for_open_request (f);
+  accept_socket (f);
+  g_assert_cmpuint (count_sent (f, "{\"type\":\"Mutation\""), ==, 1);
+  mutation_state_clear (&state);
+}
+
+/* A request whose frame would exceed the size limit fails at once and
+ * is never sent. */
+static void
+test_request_too_big_not_sent (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *body = g_strnfill (CHORUS_MAX_REQUEST_FRAME, 'x');
+  g_autoptr(JsonNode) args = json_node_init_object (json_node_alloc (), json_object_new ());
+  MutationState state = { 0 };
+  guint sent_before = n_sent (f);
+
+  json_object_set_string_member (json_node_get_object (args), "body", body);
+  chorus_client_mutation (f->client, "messages:send", args, NULL, NULL, NULL,
+                          NULL, mutation_done_cb, &state);
+  iterate_pending ();
+
+  g_assert_true (state.done);
+  g_assert_error (state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (state.error->message, "too big"));
+  g_assert_cmpuint (n_sent (f), ==, sent_before);
+  g_assert_true (chorus_fake_transport_is_open (f->transport));
+  mutation_state_clear (&state);
+}
+
 static void
 add_test (const char *name,
           void (*func) (Fixture *, gconstpointer))
@@ -1309,6 +1400,9 @@ main (int   argc,
   add_test ("/core/client/connection-state", test_connection_state_notify);
   add_test ("/core/client/stop-fails-pending", test_stop_fails_pending);
   add_test ("/core/client/fatal-error-terminates", test_fatal_error_terminates);
+  add_test ("/core/client/close-too-big-fails-request", test_close_too_big_fails_request);
+  add_test ("/core/client/close-too-big-after-query", test_close_too_big_after_query);
+  add_test ("/core/client/request-too-big-not-sent", test_request_too_big_not_sent);
   g_test_add_func ("/core/client/sync-url", test_sync_url);
   g_test_add_func ("/core/client/backoff-delay", test_backoff_delay);
 

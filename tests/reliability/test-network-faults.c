@@ -253,11 +253,11 @@ test_close_too_big (void)
   connections = rel_scripted_server_get_n_connections (server);
   g_test_message ("After Close 1009: %u Mutation frames on %u connections", mutations, connections);
 
-  if (mutations > 2 || connections > 3)
-    g_test_incomplete ("known bug: the client resends a mutation that the server closed the "
-                       "socket over (code 1009) after every reconnect");
-  else
-    g_assert_true (mutation.done);
+  g_assert_cmpuint (mutations, <=, 2);
+  g_assert_cmpuint (connections, <=, 3);
+  g_assert_true (mutation.done);
+  g_assert_error (mutation.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_MUTATION_FAILED);
+  g_assert_nonnull (strstr (mutation.error->message, "1009"));
 
   /* Stopping fails the mutation, and its callback runs from an idle. */
   chorus_client_stop (client);
