@@ -43,7 +43,9 @@ send_mutation_response (ChorusConnection *self,
 }
 
 /* Runs a mutation in one SQLite transaction, together with the record of
- * its (session id, request id), and commits before anything is sent. */
+ * its (session id, request id), and commits before anything is sent.
+ * TODO: group commit. Each mutation pays for its own fsync, which caps
+ * durable sends at the SQLite limit of one insert per transaction. */
 static JsonNode *
 commit_mutation (ChorusConnection  *self,
                  guint32            request_id,

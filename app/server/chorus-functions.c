@@ -178,6 +178,8 @@ page_messages (ChorusCall  *call,
       !chorus_args_get_pagination (args, &cursor, &end_cursor, &num_items, error))
     return NULL;
 
+  /* NOTE: an explicit paginationOpts.endCursor is still taken as sent,
+   * so a client can ask for one page that covers the whole channel. */
   if (end_cursor == 0)
     end_cursor = read_journal (call, channel, cursor);
   if (end_cursor < 0 || (cursor > 0 && end_cursor >= cursor))
