@@ -12,8 +12,15 @@
 // Usage: node oracle.mjs SCENARIO.json
 
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { BaseConvexClient } from "convex/browser";
 import { convexToJson, jsonToConvex } from "convex/values";
+
+// PaginatedQueryClient is not exported, so it is imported by the
+// absolute path of its module in the pinned package.
+const paginatedModule = fileURLToPath(
+  new URL("node_modules/convex/dist/esm/browser/sync/paginated_query_client.js", import.meta.url));
+const { PaginatedQueryClient } = await import(paginatedModule);
 
 const scenario = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const sockets = [];
@@ -105,6 +112,9 @@ const client = new BaseConvexClient("http://127.0.0.1:9", () => {}, {
   unsavedChangesWarning: false,
   logger: false,
 });
+const paginatedClient = new PaginatedQueryClient(client, () => {});
+const paginated = new Map(); // ref -> {paginatedQueryToken, unsubscribe}
+
 client.addOnTransitionHandler((transition) => {
   for (const { token } of transition.queries) {
     if (tokenCounts.get(token)) notified.push(JSON.parse(token));
@@ -150,7 +160,23 @@ async function runStep(step) {
       tokenCounts.set(queryToken, (tokenCounts.get(queryToken) ?? 0) + 1);
       break;
     }
+    case "subscribePaginated": {
+      const options = { initialNumItems: step.initialNumItems, id: step.id };
+      paginated.set(step.ref, paginatedClient.subscribe(path, jsonToConvex(args), options));
+      break;
+    }
+    case "loadMore": {
+      const { paginatedQueryToken } = paginated.get(step.ref);
+      recorded[step.record] = paginatedClient.loadMoreOfPaginatedQuery(paginatedQueryToken,
+                                                                       step.numItems);
+      break;
+    }
     case "unsubscribe": {
+      if (paginated.has(step.ref)) {
+        paginated.get(step.ref).unsubscribe();
+        paginated.delete(step.ref);
+        break;
+      }
       const { queryToken, unsubscribe } = subscriptions.get(step.ref);
       tokenCounts.set(queryToken, tokenCounts.get(queryToken) - 1);
       unsubscribe();
@@ -203,6 +229,19 @@ function readWatches() {
   return reads;
 }
 
+function readPaginated() {
+  const reads = {};
+  for (const [ref, { paginatedQueryToken }] of paginated) {
+    try {
+      const { results, status } = paginatedClient.localQueryResultByToken(paginatedQueryToken);
+      reads[ref] = { results: convexToJson(results), status };
+    } catch (error) {
+      reads[ref] = { error: stripPrefix(error.message) };
+    }
+  }
+  return reads;
+}
+
 const steps = [];
 for (const step of scenario.steps) {
   sent = [];
@@ -227,6 +266,7 @@ for (const step of scenario.steps) {
     auth: authChanges,
     fetches,
     error,
+    paginated: readPaginated(),
   }));
 }
 

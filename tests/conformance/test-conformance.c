@@ -11,6 +11,7 @@
 #include "chorus-client.h"
 #include "chorus-client-private.h"
 #include "chorus-fake-transport.h"
+#include "chorus-paginated-query.h"
 #include "chorus-value.h"
 
 /*
@@ -25,7 +26,8 @@
  */
 
 static const char * const observation_keys[] = {
-  "frames", "reads", "notify", "requests", "recorded", "auth", "fetches", "error", NULL
+  "frames", "reads", "notify", "requests", "recorded", "auth", "fetches", "error",
+  "paginated", NULL
 };
 
 static char *conformance_dir;
@@ -36,6 +38,7 @@ typedef struct
   ChorusClient        *client;
   JsonObject          *scenario;
   GHashTable          *subscriptions;  /* ref -> ChorusSubscription */
+  GHashTable          *paginated;      /* ref -> ChorusPaginatedQuery */
   JsonObject          *requests;       /* ref -> outcome */
   JsonObject          *recorded;
   JsonArray           *notify;
@@ -353,6 +356,35 @@ step_subscribe (Runner     *runner,
 }
 
 static void
+step_subscribe_paginated (Runner     *runner,
+                          JsonObject *step)
+{
+  ChorusPaginatedQuery *query;
+
+  query = chorus_paginated_query_new (runner->client, json_object_get_string_member (step, "path"),
+                                      json_object_get_member (step, "args"),
+                                      json_object_get_int_member (step, "initialNumItems"),
+                                      json_object_get_int_member (step, "id"));
+  g_hash_table_insert (runner->paginated,
+                       g_strdup (json_object_get_string_member (step, "ref")), query);
+}
+
+/* Records what loadMore returned under the step's "record" name. */
+static void
+step_load_more (Runner     *runner,
+                JsonObject *step)
+{
+  ChorusPaginatedQuery *query = g_hash_table_lookup (runner->paginated,
+                                                     json_object_get_string_member (step, "ref"));
+  gboolean added;
+
+  g_assert_nonnull (query);
+  added = chorus_paginated_query_load_more (query, json_object_get_int_member (step, "numItems"));
+  json_object_set_boolean_member (runner->recorded, json_object_get_string_member (step, "record"),
+                                  added);
+}
+
+static void
 step_mutation (Runner     *runner,
                JsonObject *step)
 {
@@ -411,8 +443,15 @@ run_step (Runner     *runner,
 
   if (g_str_equal (kind, "subscribe"))
     step_subscribe (runner, step);
+  else if (g_str_equal (kind, "subscribePaginated"))
+    step_subscribe_paginated (runner, step);
+  else if (g_str_equal (kind, "loadMore"))
+    step_load_more (runner, step);
   else if (g_str_equal (kind, "unsubscribe"))
-    g_hash_table_remove (runner->subscriptions, json_object_get_string_member (step, "ref"));
+    {
+      g_hash_table_remove (runner->subscriptions, json_object_get_string_member (step, "ref"));
+      g_hash_table_remove (runner->paginated, json_object_get_string_member (step, "ref"));
+    }
   else if (g_str_equal (kind, "open"))
     step_open (runner);
   else if (g_str_equal (kind, "deliver"))
@@ -498,6 +537,42 @@ read_watches (Runner *runner)
   return json_node_init_object (json_node_alloc (), reads);
 }
 
+static const char * const status_names[] = {
+  [CHORUS_PAGINATION_LOADING_FIRST_PAGE] = "LoadingFirstPage",
+  [CHORUS_PAGINATION_CAN_LOAD_MORE] = "CanLoadMore",
+  [CHORUS_PAGINATION_LOADING_MORE] = "LoadingMore",
+  [CHORUS_PAGINATION_EXHAUSTED] = "Exhausted",
+};
+
+/* Describes each paginated query as {results, status}, or {error}. */
+static JsonNode *
+read_paginated (Runner *runner)
+{
+  JsonObject *reads = json_object_new ();
+  GHashTableIter iter;
+  gpointer ref, query;
+
+  g_hash_table_iter_init (&iter, runner->paginated);
+  while (g_hash_table_iter_next (&iter, &ref, &query))
+    {
+      g_autoptr(GError) error = NULL;
+      JsonNode *results = chorus_paginated_query_dup_results (query, &error);
+      JsonObject *read = json_object_new ();
+
+      if (results != NULL)
+        {
+          json_object_set_member (read, "results", results);
+          json_object_set_string_member (read, "status",
+                                         status_names[chorus_paginated_query_get_status (query)]);
+        }
+      else
+        json_object_set_string_member (read, "error", error->message);
+      json_object_set_object_member (reads, ref, read);
+    }
+
+  return json_node_init_object (json_node_alloc (), reads);
+}
+
 static JsonObject *
 observe (Runner *runner)
 {
@@ -516,6 +591,7 @@ observe (Runner *runner)
   json_object_set_member (observation, "auth", array_node (runner->auth));
   json_object_set_member (observation, "fetches", array_node (runner->fetches));
   json_object_set_null_member (observation, "error");
+  json_object_set_member (observation, "paginated", read_paginated (runner));
 
   return observation;
 }
@@ -545,6 +621,7 @@ run_scenario (JsonObject *scenario)
 
   runner.scenario = scenario;
   runner.subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  runner.paginated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   runner.transport = chorus_fake_transport_new ();
   runner.client = chorus_client_new (CHORUS_TRANSPORT (runner.transport));
   _chorus_client_set_backoff (runner.client, 1, 1, 4);
@@ -561,6 +638,7 @@ run_scenario (JsonObject *scenario)
 
   chorus_client_stop (runner.client);
   iterate_pending ();
+  g_hash_table_unref (runner.paginated);
   g_hash_table_unref (runner.subscriptions);
   g_clear_object (&runner.client);
   g_clear_object (&runner.transport);
