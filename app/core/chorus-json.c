@@ -18,8 +18,7 @@
  * single quotes, comments, trailing commas, invalid escapes and several
  * documents in a row, recurses once per nesting level and wraps integer
  * literals outside the int64 range, so frames are read here instead. The
- * reader builds JsonNodes directly, which is also several times faster
- * than JsonParser.
+ * reader builds the JsonNodes directly.
  */
 
 typedef struct
