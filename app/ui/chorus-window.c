@@ -124,11 +124,13 @@ follow_newest (ChorusWindow *self)
     scroll_to_bottom (self);
 }
 
-/* Runs once GTK has laid out and painted the changed list, so the bottom
- * it scrolls to is the new one. */
+/* Runs after GTK has laid out the changed list in this frame, so the
+ * bottom it scrolls to is the new one. The frame clock repeats its
+ * layout phase when the scroll asks for it, so the newest row is painted
+ * in this same frame, not the one after. */
 static void
-after_paint_cb (GdkFrameClock *frame_clock,
-                ChorusWindow  *self)
+after_layout_cb (GdkFrameClock *frame_clock,
+                 ChorusWindow  *self)
 {
   follow_newest (self);
 }
@@ -147,8 +149,8 @@ follow_newest_later (ChorusWindow *self)
       return;
     }
 
-  self->follow_handler = g_signal_connect (frame_clock, "after-paint",
-                                          G_CALLBACK (after_paint_cb), self);
+  self->follow_handler = g_signal_connect_after (frame_clock, "layout",
+                                                G_CALLBACK (after_layout_cb), self);
   gtk_widget_queue_draw (GTK_WIDGET (self->message_view));
 }
 
