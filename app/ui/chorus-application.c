@@ -34,6 +34,7 @@ struct _ChorusApplication
   char               *server_url;
   char               *connected_url;
   char               *author;
+  char               *token_file;
 
   /* Clients of the windows opened as other users, stopped at shutdown. */
   GPtrArray          *guest_clients;
@@ -50,6 +51,9 @@ static const GOptionEntry option_entries[] = {
     N_("URL") },
   { "name", 'n', 0, G_OPTION_ARG_STRING, NULL,
     N_("Send messages under NAME"), N_("NAME") },
+  { "token-file", 't', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Sign in to the server with the token in FILE, for servers that require one"),
+    N_("FILE") },
   { NULL }
 };
 
@@ -61,6 +65,7 @@ chorus_application_handle_local_options (GApplication *application,
 
   g_variant_dict_lookup (options, "server", "s", &self->server_url);
   g_variant_dict_lookup (options, "name", "s", &self->author);
+  g_variant_dict_lookup (options, "token-file", "^ay", &self->token_file);
 
   /* Each instance pointed at its own server is its own user: several can
    * run side by side, as Ada and Lin in two windows. */
@@ -152,6 +157,42 @@ open_outbox (ChorusApplication  *self,
   return self->outbox != NULL;
 }
 
+static char *
+provide_token (ChorusClient *client,
+               gboolean      force_refresh,
+               gpointer      user_data)
+{
+  return g_strdup (user_data);
+}
+
+/* The token file holds the token on its first line, as chorus-server's
+ * token files hold one per user. */
+static gboolean
+use_token_file (ChorusApplication  *self,
+                GError            **error)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (self->token_file == NULL)
+    return TRUE;
+
+  if (!g_file_get_contents (self->token_file, &contents, NULL, error))
+    return FALSE;
+
+  lines = g_strsplit (contents, "\n", 2);
+  g_strstrip (lines[0]);
+  if (*lines[0] == '\0')
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   _("The token file %s is empty"), self->token_file);
+      return FALSE;
+    }
+
+  chorus_client_set_auth (self->client, provide_token, g_strdup (lines[0]), g_free);
+  return TRUE;
+}
+
 static gboolean
 connect_client (ChorusApplication  *self,
                 GError            **error)
@@ -181,6 +222,8 @@ connect_client (ChorusApplication  *self,
   self->dev_transport = chorus_dev_transport_new (transport);
   self->client = chorus_client_new (CHORUS_TRANSPORT (self->dev_transport));
   self->connected_url = g_steal_pointer (&url);
+  if (!use_token_file (self, error))
+    return FALSE;
 
   chorus_client_start (self->client);
   return open_outbox (self, error);
@@ -270,6 +313,7 @@ chorus_application_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->connected_url);
   g_free (self->author);
+  g_free (self->token_file);
 
   G_OBJECT_CLASS (chorus_application_parent_class)->finalize (object);
 }
