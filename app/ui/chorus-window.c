@@ -126,7 +126,7 @@ follow_newest (ChorusWindow *self)
 
 /* Runs after GTK has laid out the changed list in this frame, so the
  * bottom it scrolls to is the new one. The frame clock repeats its
- * layout phase when the scroll asks for it, so the newest row is painted
+ * layout phase when the scroll requests it, so the newest row is painted
  * in this same frame, not the one after. */
 static void
 after_layout_cb (GdkFrameClock *frame_clock,
