@@ -14,7 +14,7 @@
 
 /*
  * A transport around the real one that the developer tools steer, to
- * watch optimistic updates at work: it delays every frame in both
+ * watch optimistic updates at work. It delays every frame in both
  * directions, can keep the app offline, and can make the next message
  * send fail as if the server had rejected it.
  */

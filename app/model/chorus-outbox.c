@@ -81,8 +81,8 @@ set_database_error (GError     **error,
                     const char  *what)
 {
   g_set_error (error, CHORUS_OUTBOX_ERROR, CHORUS_OUTBOX_ERROR_DATABASE,
-               /* Translators: an error message; the first %s says what
-                * failed, the second why. */
+               /* Translators: an error message. The first %s is what
+                * failed, the second the reason. */
                _("%s: %s"), what, db ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
 }
 

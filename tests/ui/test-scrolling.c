@@ -376,7 +376,7 @@ test_history_loads_above (Fixture       *fixture,
   g_assert_true (find_top_row (fixture, &anchor));
   chorus_server_thread_resume (fixture->server);
 
-  /* Reaching the top asks for older messages; they go in above, and
+  /* Reaching the top requests older messages; they go in above, and
    * the row the user was looking at stays put. */
   chorus_assert_eventually (n_messages (fixture) == 150);
   assert_anchor_kept (fixture, &anchor);
