@@ -1345,7 +1345,8 @@ test_request_too_big_not_sent (Fixture       *f,
                                gconstpointer  data)
 {
   g_autofree char *body = g_strnfill (CHORUS_MAX_REQUEST_FRAME, 'x');
-  g_autoptr(JsonNode) args = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) args = json_node_init_object (json_node_alloc (), object);
   MutationState state = { 0 };
   guint sent_before = n_sent (f);
 
