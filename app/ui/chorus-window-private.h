@@ -25,6 +25,7 @@ struct _ChorusWindow
   GtkEntry          *new_channel_entry;
   GtkScrolledWindow *message_scroller;
   GtkListView       *message_view;
+  AdwStatusPage     *empty_page;
   GtkWidget         *jump_button;
   GtkLabel          *jump_label;
   GtkRevealer       *editing_revealer;

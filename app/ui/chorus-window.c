@@ -198,6 +198,26 @@ adjustment_bounds_changed_cb (ChorusWindow  *self,
     follow_newest_later (self);
 }
 
+static void
+update_empty_page (ChorusWindow *self)
+{
+  ChorusChannel *channel = get_current_channel (self);
+  g_autofree char *description = NULL;
+  gboolean empty;
+
+  empty = self->messages != NULL && channel != NULL &&
+          !chorus_message_list_is_loading (self->messages) &&
+          g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_page), empty);
+  if (!empty)
+    return;
+
+  /* Translators: under "No Messages Yet" in an empty channel; %s is the
+   * channel name. */
+  description = g_strdup_printf (_("Be the first to write in #%s."), chorus_channel_get_name (channel));
+  adw_status_page_set_description (self->empty_page, description);
+}
+
 /* New messages below the view while the user reads history are counted
  * on the jump button instead of moving the view. */
 static void
@@ -209,6 +229,7 @@ messages_changed_cb (ChorusWindow *self,
 {
   self->list_changed = TRUE;
   follow_newest_later (self);
+  update_empty_page (self);
 
   if (self->stick_to_bottom || added == 0 ||
       position + added != g_list_model_get_n_items (model))
@@ -319,6 +340,8 @@ show_channel (ChorusWindow  *self,
       self->messages = chorus_message_list_new (self->outbox, chorus_channel_get_id (channel));
       g_signal_connect_object (self->messages, "items-changed",
                                G_CALLBACK (messages_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->messages, "notify::loading",
+                               G_CALLBACK (update_empty_page), self, G_CONNECT_SWAPPED);
       selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
       adw_window_title_set_subtitle (self->window_title, subtitle);
     }
@@ -326,6 +349,7 @@ show_channel (ChorusWindow  *self,
   self->stick_to_bottom = TRUE;
   update_jump_button (self);
   gtk_list_view_set_model (self->message_view, GTK_SELECTION_MODEL (selection));
+  update_empty_page (self);
   mark_current_read (self);
 }
 
@@ -667,6 +691,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer_placeholder);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, editing_revealer);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, emoji_button);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, jump_button);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, jump_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, message_scroller);

@@ -484,6 +484,21 @@ test_delete_own_message (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
 }
 
+static void
+test_empty_channel_page (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  GtkWidget *page = GTK_WIDGET (fixture->window->empty_page);
+
+  g_assert_true (gtk_widget_get_visible (page));
+  g_assert_cmpstr (adw_status_page_get_description (fixture->window->empty_page), ==,
+                   "Be the first to write in #general.");
+
+  type_text (fixture->window, "first!");
+  g_assert_true (press_key (fixture->window, GDK_KEY_Return, 0));
+  g_assert_false (gtk_widget_get_visible (page));
+}
+
 /* Field report 33: a row that was recycled while its message was
  * confirmed must not come back showing the pending state. */
 static void
@@ -549,6 +564,8 @@ main (int   argc,
               fixture_set_up, test_delete_own_message, fixture_tear_down);
 
   g_test_add_func ("/ui/window/rebound-row-not-stale", test_rebound_row_not_stale);
+  g_test_add ("/ui/window/empty-channel-page", Fixture, NULL,
+              fixture_set_up, test_empty_channel_page, fixture_tear_down);
 
   return g_test_run ();
 }
