@@ -21,6 +21,7 @@ struct _ChorusMessageRow
   GtkLabel    *day_label;
   GtkWidget   *box;
   GtkWidget   *header_box;
+  GtkWidget   *content_box;
   AdwAvatar   *avatar;
   GtkLabel    *author_label;
   GtkLabel    *time_label;
@@ -212,7 +213,13 @@ update_position (ChorusMessageRow *self)
   g_autofree char *day = NULL;
 
   gtk_widget_set_visible (self->header_box, starts_group);
-  gtk_widget_set_opacity (GTK_WIDGET (self->avatar), starts_group ? 1.0 : 0.0);
+
+  /* A hidden avatar would still make a one-line row as tall as itself,
+   * so it goes, and the text keeps its column by a margin instead. */
+  gtk_widget_set_visible (GTK_WIDGET (self->avatar), starts_group);
+  gtk_widget_set_margin_start (self->content_box,
+                               starts_group ? 0 : adw_avatar_get_size (self->avatar) +
+                                                  gtk_box_get_spacing (GTK_BOX (self->box)));
   gtk_widget_set_margin_top (self->box, starts_group ? 8 : 0);
 
   gtk_widget_set_visible (GTK_WIDGET (self->day_label), starts_day);
@@ -419,6 +426,7 @@ chorus_message_row_class_init (ChorusMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, content_box);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, actions_button);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, edited_label);
