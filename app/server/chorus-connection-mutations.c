@@ -42,62 +42,136 @@ send_mutation_response (ChorusConnection *self,
   chorus_connection_send_frame (self, frame);
 }
 
-/* Runs a mutation in one SQLite transaction, together with the record of
- * its (session id, request id), and commits before anything is sent.
- * TODO: group commit. Each mutation pays for its own fsync, which caps
- * durable sends at the SQLite limit of one insert per transaction. */
-static JsonNode *
-commit_mutation (ChorusConnection  *self,
-                 guint32            request_id,
-                 const char        *udf_path,
-                 JsonObject        *args,
-                 GHashTable        *writes,
-                 guint64           *out_ts,
-                 GError           **error)
+void
+chorus_pending_mutation_free (ChorusPendingMutation *pending)
 {
-  g_autoptr(JsonNode) result = NULL;
-  g_autofree char *text = NULL;
-  ChorusCall call = { self->db, self->user, 0, writes, NULL };
+  if (pending == NULL)
+    return;
 
-  if (!chorus_db_begin (self->db, &call.ts, error))
-    return NULL;
-
-  if ((result = chorus_functions_run_mutation (&call, udf_path, args, error)))
-    text = json_to_string (result, FALSE);
-
-  if (result == NULL ||
-      !chorus_db_record_mutation (self->db, self->session_id, request_id, text, call.ts, error) ||
-      !chorus_db_commit (self->db, error))
-    {
-      chorus_db_rollback (self->db);
-      return NULL;
-    }
-
-  *out_ts = call.ts;
-  return g_steal_pointer (&result);
+  g_clear_object (&pending->connection);
+  g_free (pending->udf_path);
+  g_clear_pointer (&pending->args, json_object_unref);
+  g_free (pending->user);
+  g_clear_pointer (&pending->writes, g_hash_table_unref);
+  g_clear_pointer (&pending->result, json_node_unref);
+  g_clear_error (&pending->error);
+  g_free (pending);
 }
 
-/* Replays the stored response of a mutation this session already ran,
- * with its original commit timestamp. Returns FALSE when there is none. */
-static gboolean
-replay_mutation (ChorusConnection  *self,
-                 guint32            request_id,
-                 GError           **error)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusPendingMutation, chorus_pending_mutation_free)
+
+ChorusConnection *
+chorus_pending_mutation_get_connection (ChorusPendingMutation *pending)
 {
+  return pending->connection;
+}
+
+/* Returns the dependency keys the mutation wrote; empty unless it
+ * committed. */
+GHashTable *
+chorus_pending_mutation_get_writes (ChorusPendingMutation *pending)
+{
+  return pending->writes;
+}
+
+/* Tells whether the mutation ran, or was replayed, without an error. */
+gboolean
+chorus_pending_mutation_succeeded (ChorusPendingMutation *pending)
+{
+  return pending->result != NULL;
+}
+
+/* Fails a mutation whose savepoint was released but whose transaction
+ * did not commit. A replayed mutation keeps its stored result. */
+void
+chorus_pending_mutation_fail (ChorusPendingMutation *pending,
+                              const GError          *error)
+{
+  if (pending->replayed || pending->error != NULL)
+    return;
+
+  g_clear_pointer (&pending->result, json_node_unref);
+  g_hash_table_remove_all (pending->writes);
+  pending->error = g_error_copy (error);
+}
+
+/* Loads the stored response of a mutation this session already ran,
+ * with its original commit timestamp. Returns FALSE when there is none,
+ * or with @error set when reading it failed. */
+static gboolean
+load_replay (ChorusPendingMutation  *pending,
+             GError                **error)
+{
+  ChorusConnection *self = pending->connection;
   g_autofree char *text = NULL;
-  g_autoptr(JsonNode) result = NULL;
   guint64 ts = 0;
 
-  if (!chorus_db_find_mutation (self->db, self->session_id, request_id, &text, &ts, error) ||
+  if (!chorus_db_find_mutation (self->db, self->session_id, pending->request_id, &text, &ts, error) ||
       text == NULL)
     return FALSE;
 
-  if (!(result = json_from_string (text, error)))
+  if (!(pending->result = json_from_string (text, error)))
     return FALSE;
 
-  send_mutation_response (self, request_id, result, ts, NULL);
-  chorus_connection_send_transition (self, NULL);
+  pending->ts = ts;
+  pending->replayed = TRUE;
   return TRUE;
+}
+
+/*
+ * Runs a queued mutation in a savepoint of the server's open group
+ * transaction (see chorus_db_begin_group()), together with the record of
+ * its (session id, request id). A mutation that fails rolls back its own
+ * savepoint only. The caller commits the group before it calls
+ * chorus_connection_finish_mutation().
+ */
+void
+chorus_connection_run_mutation (ChorusPendingMutation *pending)
+{
+  ChorusConnection *self = pending->connection;
+  ChorusCall call = { self->db, pending->user, 0, pending->writes, NULL };
+  g_autofree char *text = NULL;
+
+  /* An earlier mutation of the same group may have had this request id. */
+  if (pending->error != NULL || pending->replayed ||
+      load_replay (pending, &pending->error) || pending->error != NULL)
+    return;
+
+  if (!chorus_db_savepoint (self->db, &call.ts, &pending->error))
+    return;
+
+  if ((pending->result = chorus_functions_run_mutation (&call, pending->udf_path,
+                                                        pending->args, &pending->error)))
+    text = json_to_string (pending->result, FALSE);
+
+  if (pending->result == NULL ||
+      !chorus_db_record_mutation (self->db, self->session_id, pending->request_id, text,
+                                  call.ts, &pending->error) ||
+      !chorus_db_release_savepoint (self->db, call.ts, &pending->error))
+    {
+      chorus_db_rollback_savepoint (self->db);
+      g_clear_pointer (&pending->result, json_node_unref);
+      g_hash_table_remove_all (pending->writes);
+      return;
+    }
+
+  pending->ts = call.ts;
+}
+
+/* Sends the MutationResponse of a mutation whose group has committed. */
+void
+chorus_connection_finish_mutation (ChorusPendingMutation *pending)
+{
+  ChorusConnection *self = pending->connection;
+  const GError *error = pending->error;
+
+  g_assert (self->n_pending > 0);
+
+  self->n_pending--;
+  if (error != NULL && error->domain != CHORUS_FUNCTION_ERROR)
+    g_warning ("Mutation %s from %s failed: %s", pending->udf_path, self->peer, error->message);
+
+  send_mutation_response (self, pending->request_id, pending->result, pending->ts, error);
 }
 
 /* Takes one token from the connection's bucket, which refills at
@@ -139,40 +213,59 @@ check_mutation (ChorusConnection  *self,
          take_mutation_token (self, error);
 }
 
+static ChorusPendingMutation *
+pending_mutation_new (ChorusConnection *self,
+                      guint32           request_id,
+                      const char       *udf_path,
+                      JsonObject       *args)
+{
+  ChorusPendingMutation *pending = g_new0 (ChorusPendingMutation, 1);
+
+  pending->connection = g_object_ref (self);
+  pending->request_id = request_id;
+  pending->udf_path = chorus_protocol_canonicalize_path (udf_path);
+  pending->args = json_object_ref (args);
+  pending->user = g_strdup (self->user);
+  pending->writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  return pending;
+}
+
+/*
+ * Checks a Mutation and queues it for the server's next group commit.
+ * The checks see the frame and the caller as they were on arrival. A
+ * replay or a failed check that has no queued mutation of this connection
+ * before it is answered at once.
+ */
 gboolean
 chorus_connection_handle_mutation (ChorusConnection  *self,
                                    JsonObject        *frame,
                                    GError           **error)
 {
-  g_autoptr(GHashTable) writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(ChorusPendingMutation) pending = NULL;
   g_autoptr(JsonObject) args = NULL;
-  g_autoptr(JsonNode) result = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *path = NULL;
   const char *udf_path;
   guint32 request_id;
-  guint64 ts = 0;
 
   if (!chorus_protocol_get_u32 (frame, "requestId", &request_id, error) ||
       !chorus_protocol_get_string (frame, "udfPath", TRUE, &udf_path, error) ||
       !chorus_protocol_get_args (frame, &args, error))
     return FALSE;
 
-  path = chorus_protocol_canonicalize_path (udf_path);
-  if (replay_mutation (self, request_id, &local_error))
-    return TRUE;
+  pending = pending_mutation_new (self, request_id, udf_path, args);
+  if (!load_replay (pending, &pending->error) && pending->error == NULL)
+    check_mutation (self, &pending->error);
 
-  if (local_error == NULL && check_mutation (self, &local_error))
-    result = commit_mutation (self, request_id, path, args, writes, &ts, &local_error);
+  self->n_pending++;
+  if (self->n_pending == 1 && (pending->replayed || pending->error != NULL))
+    {
+      chorus_connection_finish_mutation (pending);
+      if (pending->replayed)
+        chorus_connection_send_transition (self, NULL, NULL);
+      return TRUE;
+    }
 
-  if (local_error != NULL && local_error->domain != CHORUS_FUNCTION_ERROR)
-    g_warning ("Mutation %s from %s failed: %s", path, self->peer, local_error->message);
-
-  send_mutation_response (self, request_id, result, ts, local_error);
-  if (result == NULL)
-    return TRUE;
-
-  g_signal_emit_by_name (self, "committed", writes);
+  g_signal_emit_by_name (self, "mutation-queued", g_steal_pointer (&pending));
   return TRUE;
 }
 

@@ -24,19 +24,49 @@ typedef struct
   char       *journal;
   /* Set when the arguments held a NUL character: every run fails. */
   GError     *invalid_args;
-  /* The last result sent, as JSON text, or "!" and the error message. */
+  /* The last result sent, as JSON text, or "!" and the error message: a
+   * GRefString shared with the other subscribers of the same result. */
   char       *sent_result;
 } ChorusQuery;
 
 /* One run of a query, shared by every connection that subscribes to the
- * same query during one commit's refresh. */
+ * same query during one commit's refresh. The text fields are
+ * GRefStrings, so subscribers keep references instead of copies. */
 typedef struct
 {
   char       *value_text;
   GError     *error;
   GHashTable *reads;
   char       *journal;
+  /* value_text, or "!" and the error message. */
+  char       *sent_text;
+  /* The last sent_result compared with sent_text, and whether they were
+   * equal: subscribers that had the same result skip the comparison. */
+  char       *compared_text;
+  gboolean    compared_equal;
+  /* The modification text built for the query id modification_query_id. */
+  char       *modification;
+  guint32     modification_query_id;
 } ChorusQueryResult;
+
+/* One mutation waiting for the next group commit, in arrival order. */
+struct _ChorusPendingMutation
+{
+  ChorusConnection *connection;
+  guint32           request_id;
+  char             *udf_path;
+  JsonObject       *args;
+  /* The caller when the mutation arrived. */
+  char             *user;
+  /* The dependency keys the mutation wrote. */
+  GHashTable       *writes;
+  /* Set for a mutation this session already ran: its stored result is
+   * sent again. */
+  gboolean          replayed;
+  JsonNode         *result;
+  guint64           ts;
+  GError           *error;
+};
 
 struct _ChorusConnection
 {
@@ -71,7 +101,11 @@ struct _ChorusConnection
   /* The member that holds a NUL character in the frame being handled. */
   char   *nul_field;
 
-  guint ping_id;
+  /* Mutations of this connection that wait for the group commit. */
+  guint   n_pending;
+
+  gint64 last_send_time;
+  GSource *ping_source;
   gulong message_handler;
   gulong closed_handler;
   gboolean closing;
@@ -81,6 +115,8 @@ struct _ChorusConnection
 void     chorus_connection_send_text             (ChorusConnection  *self,
                                                   const char        *text,
                                                   gsize              length);
+void     chorus_connection_send_bytes            (ChorusConnection  *self,
+                                                  GBytes            *bytes);
 void     chorus_connection_send_frame            (ChorusConnection  *self,
                                                   JsonObject        *frame);
 gboolean chorus_connection_check_authenticated   (ChorusConnection  *self,
@@ -90,8 +126,10 @@ gboolean chorus_connection_check_nul             (ChorusConnection  *self,
 
 /* chorus-connection-queries.c */
 void     chorus_query_free                       (ChorusQuery       *query);
+GPtrArray *chorus_modifications_new              (void);
 void     chorus_connection_send_transition       (ChorusConnection  *self,
-                                                  GPtrArray         *modifications);
+                                                  GPtrArray         *modifications,
+                                                  ChorusRefreshCache *cache);
 void     chorus_connection_refresh_all           (ChorusConnection  *self,
                                                   GPtrArray         *modifications);
 gboolean chorus_connection_modify_query_set      (ChorusConnection  *self,

@@ -11,6 +11,14 @@
 #include "chorus-connection-private.h"
 #include "chorus-protocol.h"
 
+struct _ChorusRefreshCache
+{
+  /* ChorusQueryResults by path, arguments, journal and authentication. */
+  GHashTable *results;
+  /* Transition frames as GBytes, by version prefix and modifications. */
+  GHashTable *frames;
+};
+
 void
 chorus_query_free (ChorusQuery *query)
 {
@@ -20,27 +28,53 @@ chorus_query_free (ChorusQuery *query)
   g_clear_pointer (&query->reads, g_hash_table_unref);
   g_free (query->journal);
   g_clear_error (&query->invalid_args);
-  g_free (query->sent_result);
+  g_clear_pointer (&query->sent_result, g_ref_string_release);
   g_free (query);
 }
 
 static void
 query_result_free (ChorusQueryResult *result)
 {
-  g_free (result->value_text);
+  g_clear_pointer (&result->value_text, g_ref_string_release);
   g_clear_error (&result->error);
   g_clear_pointer (&result->reads, g_hash_table_unref);
   g_free (result->journal);
+  g_clear_pointer (&result->sent_text, g_ref_string_release);
+  g_clear_pointer (&result->compared_text, g_ref_string_release);
+  g_clear_pointer (&result->modification, g_ref_string_release);
   g_free (result);
 }
 
-/* Returns a cache for chorus_connection_refresh(): query results by path,
- * arguments and journal, valid until the next commit. */
-GHashTable *
-chorus_connection_cache_new (void)
+/* Returns a cache for chorus_connection_refresh(): query results and
+ * Transition frames, valid until the next commit. */
+ChorusRefreshCache *
+chorus_refresh_cache_new (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                (GDestroyNotify) query_result_free);
+  ChorusRefreshCache *cache = g_new0 (ChorusRefreshCache, 1);
+
+  cache->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) query_result_free);
+  cache->frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_bytes_unref);
+  return cache;
+}
+
+void
+chorus_refresh_cache_free (ChorusRefreshCache *cache)
+{
+  if (cache == NULL)
+    return;
+
+  g_hash_table_unref (cache->results);
+  g_hash_table_unref (cache->frames);
+  g_free (cache);
+}
+
+/* Returns an array for modification texts, which are GRefStrings. */
+GPtrArray *
+chorus_modifications_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) g_ref_string_release);
 }
 
 static char *
@@ -99,20 +133,10 @@ send_chunks (ChorusConnection *self,
     }
 }
 
-/* Sends the next Transition of this connection's chain, with the
- * modifications given as JSON text. It brings the client to the current
- * query set, identity and latest commit timestamp. */
-void
-chorus_connection_send_transition (ChorusConnection *self,
-                                   GPtrArray        *modifications)
+static void
+append_modifications (GString   *text,
+                      GPtrArray *modifications)
 {
-  g_autoptr(GString) text = g_string_new ("{\"type\":\"Transition\",\"startVersion\":");
-  guint64 ts = chorus_db_get_last_ts (self->db);
-
-  append_state_version (text, self->sent_query_set, self->sent_ts, self->sent_identity);
-  g_string_append (text, ",\"endVersion\":");
-  append_state_version (text, self->query_set, ts, self->identity);
-  g_string_append (text, ",\"modifications\":[");
   for (guint i = 0; modifications != NULL && i < modifications->len; i++)
     {
       if (i > 0)
@@ -120,44 +144,111 @@ chorus_connection_send_transition (ChorusConnection *self,
       g_string_append (text, modifications->pdata[i]);
     }
   g_string_append (text, "]}");
+}
+
+/* Returns the Transition frame that starts with @prefix and holds
+ * @modifications. Connections at the same versions that get the same
+ * modifications share one frame from @cache, so each distinct frame is
+ * written once per commit. */
+static GBytes *
+lookup_frame (GString            *prefix,
+              GPtrArray          *modifications,
+              ChorusRefreshCache *cache)
+{
+  g_autoptr(GString) key = NULL;
+  GBytes *frame;
+
+  if (cache == NULL)
+    {
+      append_modifications (prefix, modifications);
+      return g_bytes_new (prefix->str, prefix->len);
+    }
+
+  /* The texts are shared GRefStrings, so their addresses identify them
+   * while the cache holds the results. */
+  key = g_string_new_len (prefix->str, prefix->len);
+  for (guint i = 0; modifications != NULL && i < modifications->len; i++)
+    g_string_append_printf (key, "\n%p", modifications->pdata[i]);
+
+  if ((frame = g_hash_table_lookup (cache->frames, key->str)))
+    return g_bytes_ref (frame);
+
+  append_modifications (prefix, modifications);
+  frame = g_bytes_new (prefix->str, prefix->len);
+  g_hash_table_insert (cache->frames, g_string_free (g_steal_pointer (&key), FALSE),
+                       g_bytes_ref (frame));
+  return frame;
+}
+
+/* Sends the next Transition of this connection's chain, with the
+ * modifications given as JSON text. It brings the client to the current
+ * query set, identity and latest commit timestamp. @cache may be NULL. */
+void
+chorus_connection_send_transition (ChorusConnection   *self,
+                                   GPtrArray          *modifications,
+                                   ChorusRefreshCache *cache)
+{
+  g_autoptr(GString) prefix = g_string_new ("{\"type\":\"Transition\",\"startVersion\":");
+  g_autoptr(GBytes) frame = NULL;
+  guint64 ts = chorus_db_get_last_ts (self->db);
+  gsize length;
+
+  append_state_version (prefix, self->sent_query_set, self->sent_ts, self->sent_identity);
+  g_string_append (prefix, ",\"endVersion\":");
+  append_state_version (prefix, self->query_set, ts, self->identity);
+  g_string_append (prefix, ",\"modifications\":[");
+  frame = lookup_frame (prefix, modifications, cache);
+  length = g_bytes_get_size (frame);
 
   self->transition_count++;
-  if (self->config->chunk_size > 0 && text->len > self->config->chunk_size)
-    send_chunks (self, text->str, text->len);
+  if (self->config->chunk_size > 0 && length > self->config->chunk_size)
+    send_chunks (self, g_bytes_get_data (frame, NULL), length);
   else
-    chorus_connection_send_text (self, text->str, text->len);
+    chorus_connection_send_bytes (self, frame);
 
   self->sent_query_set = self->query_set;
   self->sent_identity = self->identity;
   self->sent_ts = ts;
 }
 
+/* Returns the QueryUpdated or QueryFailed modification of @result for
+ * @query_id as a GRefString, built once for all its subscribers. */
 static char *
 query_modification_new (guint32            query_id,
-                        ChorusQuery       *query,
                         ChorusQueryResult *result)
 {
-  g_autofree char *journal = json_string_text (query->journal);
+  g_autofree char *journal = json_string_text (result->journal);
   g_autoptr(JsonObject) failed = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
   JsonNode *error_data;
 
+  if (result->modification != NULL && result->modification_query_id == query_id)
+    return g_ref_string_acquire (result->modification);
+
   if (result->value_text != NULL)
-    return g_strdup_printf ("{\"type\":\"QueryUpdated\",\"queryId\":%u,\"value\":%s,"
+    text = g_strdup_printf ("{\"type\":\"QueryUpdated\",\"queryId\":%u,\"value\":%s,"
                             "\"logLines\":[],\"journal\":%s}",
                             query_id, result->value_text, journal);
+  else
+    {
+      failed = json_object_new ();
+      json_object_set_string_member (failed, "type", "QueryFailed");
+      json_object_set_int_member (failed, "queryId", query_id);
+      json_object_set_string_member (failed, "errorMessage", result->error->message);
+      json_object_set_array_member (failed, "logLines", json_array_new ());
+      json_object_set_null_member (failed, "journal");
+      if ((error_data = chorus_args_error_data (result->error)) != NULL)
+        json_object_set_member (failed, "errorData", error_data);
 
-  failed = json_object_new ();
-  json_object_set_string_member (failed, "type", "QueryFailed");
-  json_object_set_int_member (failed, "queryId", query_id);
-  json_object_set_string_member (failed, "errorMessage", result->error->message);
-  json_object_set_array_member (failed, "logLines", json_array_new ());
-  json_object_set_null_member (failed, "journal");
-  if ((error_data = chorus_args_error_data (result->error)) != NULL)
-    json_object_set_member (failed, "errorData", error_data);
+      node = json_node_init_object (json_node_alloc (), failed);
+      text = json_to_string (node, FALSE);
+    }
 
-  node = json_node_init_object (json_node_alloc (), failed);
-  return json_to_string (node, FALSE);
+  g_clear_pointer (&result->modification, g_ref_string_release);
+  result->modification = g_ref_string_new (text);
+  result->modification_query_id = query_id;
+  return g_ref_string_acquire (result->modification);
 }
 
 static ChorusQueryResult *
@@ -180,68 +271,88 @@ execute_query (ChorusConnection *self,
     value = chorus_functions_run_query (&call, query->udf_path, query->args, &result->error);
 
   if (value != NULL)
-    result->value_text = json_to_string (value, FALSE);
-  else if (result->error->domain != CHORUS_FUNCTION_ERROR)
-    g_warning ("Query %s from %s failed: %s", query->udf_path, self->peer, result->error->message);
+    {
+      g_autofree char *text = json_to_string (value, FALSE);
+
+      result->value_text = g_ref_string_new (text);
+      result->sent_text = g_ref_string_acquire (result->value_text);
+    }
+  else
+    {
+      g_autofree char *text = g_strconcat ("!", result->error->message, NULL);
+
+      result->sent_text = g_ref_string_new (text);
+      if (result->error->domain != CHORUS_FUNCTION_ERROR)
+        g_warning ("Query %s from %s failed: %s", query->udf_path, self->peer,
+                   result->error->message);
+    }
 
   result->journal = call.journal;
   return result;
 }
 
-static void
-copy_keys (GHashTable *from,
-           GHashTable *to)
+/* Tells whether @result is the one last sent for @query. Subscribers
+ * that were sent the same text share it, so only the first of them
+ * compares the texts. */
+static gboolean
+result_was_sent (ChorusQuery       *query,
+                 ChorusQueryResult *result)
 {
-  GHashTableIter iter;
-  gpointer key;
+  if (query->sent_result == NULL)
+    return FALSE;
+  if (query->sent_result == result->sent_text)
+    return TRUE;
+  if (query->sent_result == result->compared_text)
+    return result->compared_equal;
 
-  g_hash_table_remove_all (to);
-  g_hash_table_iter_init (&iter, from);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (to, g_strdup (key));
+  g_clear_pointer (&result->compared_text, g_ref_string_release);
+  result->compared_text = g_ref_string_acquire (query->sent_result);
+  result->compared_equal = g_str_equal (query->sent_result, result->sent_text);
+  return result->compared_equal;
 }
 
 /* Runs @query, or takes its result from @cache, and returns its
- * QueryUpdated or QueryFailed modification. Returns NULL when
- * @only_changed is set and the result is the one last sent. */
+ * QueryUpdated or QueryFailed modification as a GRefString. Returns NULL
+ * when @only_changed is set and the result is the one last sent. */
 static char *
-run_query (ChorusConnection *self,
-           guint32           query_id,
-           ChorusQuery      *query,
-           GHashTable       *cache,
-           gboolean          only_changed)
+run_query (ChorusConnection   *self,
+           guint32             query_id,
+           ChorusQuery        *query,
+           ChorusRefreshCache *cache,
+           gboolean            only_changed)
 {
+  g_autoptr(ChorusRefreshCache) own = NULL;
   g_autofree char *key = NULL;
-  g_autofree char *sent = NULL;
   ChorusQueryResult *result = NULL;
-  g_autoptr(GHashTable) own = NULL;
+  gboolean unchanged;
 
   if (cache == NULL)
-    cache = own = chorus_connection_cache_new ();
+    cache = own = chorus_refresh_cache_new ();
 
   /* No query depends on who runs it, only on whether the caller passed
    * the authentication check. */
   key = g_strdup_printf ("%s\n%s\n%s\n%d", query->udf_path, query->args_text,
                          query->journal ? query->journal : "", self->user != NULL);
-  if (!(result = g_hash_table_lookup (cache, key)))
+  if (!(result = g_hash_table_lookup (cache->results, key)))
     {
       result = execute_query (self, query);
-      g_hash_table_insert (cache, g_strdup (key), result);
+      g_hash_table_insert (cache->results, g_steal_pointer (&key), result);
     }
 
-  copy_keys (result->reads, query->reads);
+  /* Nothing changes a result's reads once it has run, so they are shared. */
+  g_clear_pointer (&query->reads, g_hash_table_unref);
+  query->reads = g_hash_table_ref (result->reads);
 
   g_free (query->journal);
   query->journal = g_strdup (result->journal);
 
-  sent = result->value_text ? g_strdup (result->value_text)
-                            : g_strconcat ("!", result->error->message, NULL);
-  if (only_changed && g_strcmp0 (sent, query->sent_result) == 0)
+  unchanged = result_was_sent (query, result);
+  if (only_changed && unchanged)
     return NULL;
 
-  g_free (query->sent_result);
-  query->sent_result = g_steal_pointer (&sent);
-  return query_modification_new (query_id, query, result);
+  g_clear_pointer (&query->sent_result, g_ref_string_release);
+  query->sent_result = g_ref_string_acquire (result->sent_text);
+  return query_modification_new (query_id, result);
 }
 
 static gint
@@ -290,18 +401,18 @@ chorus_connection_refresh_all (ChorusConnection *self,
 /*
  * Runs again every subscription that read something in @writes, and sends
  * a Transition with the results that changed. @cache, from
- * chorus_connection_cache_new(), lets the connections share one run of
- * each query per commit. With @always_send it sends the Transition even
+ * chorus_refresh_cache_new(), lets the connections share one run of
+ * each query and each Transition frame per commit. With @always_send it sends the Transition even
  * when it is empty, which a mutation's own connection needs to complete
  * the mutation.
  */
 void
-chorus_connection_refresh (ChorusConnection *self,
-                           GHashTable       *writes,
-                           GHashTable       *cache,
-                           gboolean          always_send)
+chorus_connection_refresh (ChorusConnection   *self,
+                           GHashTable         *writes,
+                           ChorusRefreshCache *cache,
+                           gboolean            always_send)
 {
-  g_autoptr(GPtrArray) modifications = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) modifications = chorus_modifications_new ();
   g_autoptr(GPtrArray) ids = NULL;
 
   g_return_if_fail (CHORUS_IS_CONNECTION (self));
@@ -324,7 +435,7 @@ chorus_connection_refresh (ChorusConnection *self,
     }
 
   if (always_send || modifications->len > 0)
-    chorus_connection_send_transition (self, modifications);
+    chorus_connection_send_transition (self, modifications, cache);
 }
 
 static gboolean
@@ -357,7 +468,6 @@ add_query (ChorusConnection  *self,
   query->args_text = json_to_string (args_node, FALSE);
   query->args = g_steal_pointer (&args);
   query->journal = g_strdup (journal);
-  query->reads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   chorus_connection_check_nul (self, &query->invalid_args);
   g_hash_table_insert (self->queries, GUINT_TO_POINTER (query_id), query);
 
@@ -371,6 +481,7 @@ remove_query (ChorusConnection  *self,
               GPtrArray         *modifications,
               GError           **error)
 {
+  g_autofree char *text = NULL;
   guint32 query_id;
 
   if (!chorus_protocol_get_u32 (remove, "queryId", &query_id, error))
@@ -382,8 +493,8 @@ remove_query (ChorusConnection  *self,
       return FALSE;
     }
 
-  g_ptr_array_add (modifications,
-                   g_strdup_printf ("{\"type\":\"QueryRemoved\",\"queryId\":%u}", query_id));
+  text = g_strdup_printf ("{\"type\":\"QueryRemoved\",\"queryId\":%u}", query_id);
+  g_ptr_array_add (modifications, g_ref_string_new (text));
   return TRUE;
 }
 
@@ -422,7 +533,7 @@ chorus_connection_modify_query_set (ChorusConnection  *self,
                                     JsonObject        *frame,
                                     GError           **error)
 {
-  g_autoptr(GPtrArray) modifications = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) modifications = chorus_modifications_new ();
   guint32 base_version, new_version;
   JsonArray *changes;
 
@@ -446,6 +557,6 @@ chorus_connection_modify_query_set (ChorusConnection  *self,
     }
 
   self->query_set = new_version;
-  chorus_connection_send_transition (self, modifications);
+  chorus_connection_send_transition (self, modifications, NULL);
   return TRUE;
 }

@@ -20,7 +20,8 @@
 G_DEFINE_FINAL_TYPE (ChorusConnection, chorus_connection, G_TYPE_OBJECT)
 
 enum {
-  COMMITTED,
+  MUTATION_QUEUED,
+  FLUSH_NEEDED,
   CLOSED,
   N_SIGNALS
 };
@@ -28,6 +29,16 @@ enum {
 static guint signals [N_SIGNALS];
 
 static gboolean send_ping_cb (gpointer user_data);
+
+static void
+cancel_ping (ChorusConnection *self)
+{
+  if (self->ping_source == NULL)
+    return;
+
+  g_source_destroy (self->ping_source);
+  g_clear_pointer (&self->ping_source, g_source_unref);
+}
 
 /* The size of the header of an unmasked server frame (RFC 6455 5.2). */
 static gsize
@@ -79,8 +90,19 @@ check_outbound (ChorusConnection *self)
              "more than the limit of %" G_GSIZE_FORMAT, self->peer, pending,
              self->config->max_outbound_bytes);
   self->closing = TRUE;
-  g_clear_handle_id (&self->ping_id, g_source_remove);
+  cancel_ping (self);
   g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
+}
+
+/* Starts the ping timer on the thread-default main context, which is the
+ * server's own context when it runs in a ChorusServerThread. */
+static void
+schedule_ping (ChorusConnection *self,
+               guint             delay_ms)
+{
+  self->ping_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (self->ping_source, send_ping_cb, self, NULL);
+  g_source_attach (self->ping_source, g_main_context_get_thread_default ());
 }
 
 void
@@ -88,18 +110,30 @@ chorus_connection_send_text (ChorusConnection *self,
                              const char       *text,
                              gsize             length)
 {
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new (text, length);
+
+  chorus_connection_send_bytes (self, bytes);
+}
+
+/* Sends @bytes as one text frame. libsoup copies them into the frame, so
+ * the same bytes can go to every subscriber. */
+void
+chorus_connection_send_bytes (ChorusConnection *self,
+                              GBytes           *bytes)
+{
+  gsize length = g_bytes_get_size (bytes);
 
   if (self->closing || soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
 
-  bytes = g_bytes_new (text, length);
   soup_websocket_connection_send_message (self->ws, SOUP_WEBSOCKET_DATA_TEXT, bytes);
   self->queued_bytes += length + frame_header_size (length);
 
-  g_clear_handle_id (&self->ping_id, g_source_remove);
-  if (self->config->ping_interval_ms > 0)
-    self->ping_id = g_timeout_add (self->config->ping_interval_ms, send_ping_cb, self);
+  /* One timer per connection, moved on when it fires, costs less than a
+   * new timer for every frame sent to every subscriber. */
+  self->last_send_time = g_get_monotonic_time ();
+  if (self->ping_source == NULL && self->config->ping_interval_ms > 0)
+    schedule_ping (self, self->config->ping_interval_ms);
 
   check_outbound (self);
 }
@@ -124,9 +158,17 @@ send_ping_cb (gpointer user_data)
 {
   ChorusConnection *self = CHORUS_CONNECTION (user_data);
   static const char ping[] = "{\"type\":\"Ping\"}";
+  gint64 interval_us = (gint64) self->config->ping_interval_ms * 1000;
+  gint64 idle_us = g_get_monotonic_time () - self->last_send_time;
 
-  self->ping_id = 0;
-  chorus_connection_send_text (self, ping, strlen (ping));
+  g_clear_pointer (&self->ping_source, g_source_unref);
+  if (interval_us == 0)
+    return G_SOURCE_REMOVE;
+
+  if (idle_us < interval_us)
+    schedule_ping (self, (interval_us - idle_us + 999) / 1000);
+  else
+    chorus_connection_send_text (self, ping, strlen (ping));
 
   return G_SOURCE_REMOVE;
 }
@@ -181,14 +223,14 @@ static void
 change_identity (ChorusConnection *self,
                  const char       *user)
 {
-  g_autoptr(GPtrArray) modifications = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) modifications = chorus_modifications_new ();
 
   g_free (self->user);
   self->user = g_strdup (user);
   self->identity++;
 
   chorus_connection_refresh_all (self, modifications);
-  chorus_connection_send_transition (self, modifications);
+  chorus_connection_send_transition (self, modifications, NULL);
 }
 
 /* Checks a User token against the token file. A rejected token gets an
@@ -286,6 +328,9 @@ dispatch_frame (ChorusConnection  *self,
       g_set_error (error, CHORUS_PROTOCOL_ERROR, 0, "Expected Connect once, as the first message");
       return FALSE;
     }
+
+  if (self->n_pending > 0 && !g_str_equal (type, "Mutation"))
+    g_signal_emit (self, signals[FLUSH_NEEDED], 0);
 
   if (g_str_equal (type, "ModifyQuerySet"))
     return chorus_connection_modify_query_set (self, frame, error);
@@ -394,7 +439,7 @@ closed_cb (SoupWebsocketConnection *ws,
   ChorusConnection *self = CHORUS_CONNECTION (user_data);
 
   self->closing = TRUE;
-  g_clear_handle_id (&self->ping_id, g_source_remove);
+  cancel_ping (self);
   g_signal_emit (self, signals[CLOSED], 0);
 }
 
@@ -413,7 +458,7 @@ chorus_connection_close (ChorusConnection *self,
     return;
 
   self->closing = TRUE;
-  g_clear_handle_id (&self->ping_id, g_source_remove);
+  cancel_ping (self);
 
   text = chorus_protocol_dup_close_reason (reason);
   if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -474,7 +519,7 @@ chorus_connection_dispose (GObject *object)
       chorus_connection_close (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "Server shutting down");
     }
 
-  g_clear_handle_id (&self->ping_id, g_source_remove);
+  cancel_ping (self);
   g_clear_object (&self->ws);
   g_clear_object (&self->socket);
   self->db = NULL;
@@ -506,16 +551,30 @@ chorus_connection_class_init (ChorusConnectionClass *klass)
   object_class->finalize = chorus_connection_finalize;
 
   /**
-   * ChorusConnection::committed:
-   * @writes: the dependency keys the mutation wrote
+   * ChorusConnection::mutation-queued:
+   * @pending: (transfer full): a ChorusPendingMutation
    *
-   * Emitted after a mutation from this connection has committed and its
-   * MutationResponse has been sent. The handler has to refresh every
-   * connection, this one included, with chorus_connection_refresh().
+   * Emitted for each Mutation that waits for a commit. The handler takes
+   * @pending, runs it with chorus_connection_run_mutation() in a group
+   * transaction, commits, then calls chorus_connection_finish_mutation()
+   * and refreshes every connection with chorus_connection_refresh(), in
+   * the order the mutations were queued.
    */
-  signals[COMMITTED] = g_signal_new ("committed", G_TYPE_FROM_CLASS (klass),
-                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                     G_TYPE_NONE, 1, G_TYPE_HASH_TABLE);
+  signals[MUTATION_QUEUED] = g_signal_new ("mutation-queued", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  /**
+   * ChorusConnection::flush-needed:
+   *
+   * Emitted before a frame other than a Mutation is handled while
+   * mutations of this connection wait. The handler has to commit them
+   * and send their responses first, so that frames take effect in the
+   * order they arrived.
+   */
+  signals[FLUSH_NEEDED] = g_signal_new ("flush-needed", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 0);
 
   /**
    * ChorusConnection::closed:

@@ -34,15 +34,20 @@ typedef struct
   ChorusTokens *tokens;
 } ChorusConnectionConfig;
 
+typedef struct _ChorusPendingMutation ChorusPendingMutation;
+typedef struct _ChorusRefreshCache ChorusRefreshCache;
+
 #define CHORUS_TYPE_CONNECTION (chorus_connection_get_type ())
 
 G_DECLARE_FINAL_TYPE (ChorusConnection, chorus_connection, CHORUS, CONNECTION, GObject)
 
 /*
  * One client's sync session on one WebSocket: its query set, its chain of
- * Transitions and its mutations. It emits ::committed with the dependency
- * keys a mutation wrote (see chorus-functions.h), so the server can refresh
- * the other connections, and ::closed once the socket has closed.
+ * Transitions and its mutations. It emits ::mutation-queued with each
+ * mutation, which the server commits in a group with the mutations of
+ * other connections (see chorus_connection_run_mutation()), ::flush-needed
+ * when a frame has to wait for those commits, and ::closed once the socket
+ * has closed.
  */
 
 ChorusConnection *chorus_connection_new         (SoupWebsocketConnection      *ws,
@@ -53,11 +58,24 @@ ChorusConnection *chorus_connection_new         (SoupWebsocketConnection      *w
 const char       *chorus_connection_get_peer    (ChorusConnection             *self);
 void              chorus_connection_refresh     (ChorusConnection             *self,
                                                  GHashTable                   *writes,
-                                                 GHashTable                   *cache,
+                                                 ChorusRefreshCache           *cache,
                                                  gboolean                      always_send);
 void              chorus_connection_close       (ChorusConnection             *self,
                                                  gushort                       code,
                                                  const char                   *reason);
-GHashTable       *chorus_connection_cache_new   (void);
+
+ChorusRefreshCache *chorus_refresh_cache_new    (void);
+void                chorus_refresh_cache_free   (ChorusRefreshCache    *cache);
+
+ChorusConnection *chorus_pending_mutation_get_connection (ChorusPendingMutation *pending);
+GHashTable       *chorus_pending_mutation_get_writes     (ChorusPendingMutation *pending);
+gboolean          chorus_pending_mutation_succeeded      (ChorusPendingMutation *pending);
+void              chorus_pending_mutation_fail           (ChorusPendingMutation *pending,
+                                                          const GError          *error);
+void              chorus_pending_mutation_free           (ChorusPendingMutation *pending);
+void              chorus_connection_run_mutation         (ChorusPendingMutation *pending);
+void              chorus_connection_finish_mutation      (ChorusPendingMutation *pending);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusRefreshCache, chorus_refresh_cache_free)
 
 G_END_DECLS

@@ -16,6 +16,8 @@ struct _ChorusDb
 {
   sqlite3 *handle;
   guint64  last_ts;
+  /* The timestamp of the last savepoint released in the open group. */
+  guint64  group_ts;
   GBytes  *journal_key;
 };
 

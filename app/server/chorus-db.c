@@ -336,6 +336,100 @@ chorus_db_begin (ChorusDb  *self,
   return TRUE;
 }
 
+/* Starts a write transaction for a group of mutations, each of which
+ * then runs in a savepoint from chorus_db_savepoint(). */
+gboolean
+chorus_db_begin_group (ChorusDb  *self,
+                       GError   **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  /* Another process may have committed since we last looked. */
+  if (!read_last_ts (self, error))
+    {
+      chorus_db_rollback (self);
+      return FALSE;
+    }
+
+  self->group_ts = self->last_ts;
+  return TRUE;
+}
+
+/* Opens a savepoint inside a group and allocates its commit timestamp:
+ * max (now, previous + 1), where previous is the timestamp of the last
+ * savepoint released in this group, or the last commit. */
+gboolean
+chorus_db_savepoint (ChorusDb  *self,
+                     guint64   *out_ts,
+                     GError   **error)
+{
+  guint64 now = (guint64) g_get_real_time () * 1000;
+  guint64 ts = MAX (now, self->group_ts + 1);
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (ts >= G_MAXINT64)
+    {
+      g_set_error (error, CHORUS_SERVER_ERROR, CHORUS_SERVER_ERROR_DATABASE,
+                   "Commit timestamps are exhausted (last %" G_GUINT64_FORMAT ")",
+                   self->group_ts);
+      return FALSE;
+    }
+
+  if (!exec (self, "SAVEPOINT mutation", error))
+    return FALSE;
+
+  if (!store_last_ts (self, ts, error))
+    {
+      chorus_db_rollback_savepoint (self);
+      return FALSE;
+    }
+
+  *out_ts = ts;
+  return TRUE;
+}
+
+/* Keeps the writes of the open savepoint in the group's transaction. */
+gboolean
+chorus_db_release_savepoint (ChorusDb  *self,
+                             guint64    ts,
+                             GError   **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!exec (self, "RELEASE mutation", error))
+    return FALSE;
+
+  self->group_ts = ts;
+  return TRUE;
+}
+
+/* Undoes the writes of the open savepoint only. When SQLite has already
+ * rolled back the whole transaction, chorus_db_in_transaction() turns
+ * FALSE and the group has to start again. */
+void
+chorus_db_rollback_savepoint (ChorusDb *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (sqlite3_get_autocommit (self->handle))
+    return;
+
+  sqlite3_exec (self->handle, "ROLLBACK TO mutation", NULL, NULL, NULL);
+  sqlite3_exec (self->handle, "RELEASE mutation", NULL, NULL, NULL);
+}
+
+gboolean
+chorus_db_in_transaction (ChorusDb *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return !sqlite3_get_autocommit (self->handle);
+}
+
 gboolean
 chorus_db_commit (ChorusDb  *self,
                   GError   **error)

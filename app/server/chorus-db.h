@@ -32,6 +32,16 @@ gboolean   chorus_db_begin                     (ChorusDb    *self,
 gboolean   chorus_db_commit                    (ChorusDb    *self,
                                                 GError     **error);
 void       chorus_db_rollback                  (ChorusDb    *self);
+gboolean   chorus_db_begin_group               (ChorusDb    *self,
+                                                GError     **error);
+gboolean   chorus_db_savepoint                 (ChorusDb    *self,
+                                                guint64     *out_ts,
+                                                GError     **error);
+gboolean   chorus_db_release_savepoint         (ChorusDb    *self,
+                                                guint64      ts,
+                                                GError     **error);
+void       chorus_db_rollback_savepoint        (ChorusDb    *self);
+gboolean   chorus_db_in_transaction            (ChorusDb    *self);
 
 JsonArray *chorus_db_list_channels             (ChorusDb    *self,
                                                 GError     **error);

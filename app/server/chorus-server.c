@@ -22,6 +22,13 @@ struct _ChorusServer
   GPtrArray *connections;
   ChorusConnectionConfig config;
 
+  /* ChorusPendingMutations in arrival order, and the source that commits
+   * them. */
+  GQueue pending;
+  GSource *flush_source;
+  guint commit_delay_ms;
+  guint n_group_commits;
+
   guint port;
 };
 
@@ -86,29 +93,165 @@ early_handler_cb (SoupServer        *soup,
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }
 
-/* Refreshes every connection after a commit, the committing one first and
- * always, so it learns that its mutation is reflected. Each query runs
- * once per commit, however many connections subscribe to it. */
+/* Refreshes every connection after a group commit, those with a
+ * mutation in the group first and always, so each learns that its
+ * mutations are reflected. Each query runs once per group, however many
+ * connections subscribe to it. */
 static void
-committed_cb (ChorusConnection *origin,
-              GHashTable       *writes,
-              gpointer          user_data)
+refresh_connections (ChorusServer *self,
+                     GHashTable   *writes,
+                     GHashTable   *origins)
 {
-  ChorusServer *self = CHORUS_SERVER (user_data);
-  g_autoptr(GHashTable) cache = chorus_connection_cache_new ();
+  g_autoptr(ChorusRefreshCache) cache = chorus_refresh_cache_new ();
   g_autoptr(GPtrArray) connections = NULL;
+  GHashTableIter iter;
+  gpointer origin;
 
   /* Refreshing a connection can close it, which edits the list. */
   connections = g_ptr_array_new_full (self->connections->len, g_object_unref);
   for (guint i = 0; i < self->connections->len; i++)
     g_ptr_array_add (connections, g_object_ref (self->connections->pdata[i]));
 
-  chorus_connection_refresh (origin, writes, cache, TRUE);
+  g_hash_table_iter_init (&iter, origins);
+  while (g_hash_table_iter_next (&iter, &origin, NULL))
+    chorus_connection_refresh (origin, writes, cache, TRUE);
+
   for (guint i = 0; i < connections->len; i++)
     {
-      if (connections->pdata[i] != origin)
+      if (!g_hash_table_contains (origins, connections->pdata[i]))
         chorus_connection_refresh (connections->pdata[i], writes, cache, FALSE);
     }
+}
+
+/* Fails every mutation of @group that ran so far, because the group's
+ * transaction was rolled back or did not commit. */
+static void
+fail_group (GPtrArray    *group,
+            guint         end,
+            const GError *error)
+{
+  for (guint i = 0; i < end; i++)
+    chorus_pending_mutation_fail (group->pdata[i], error);
+}
+
+/* Runs each mutation of @group in a savepoint of one transaction, so one
+ * fsync covers all of them. When SQLite rolls back the whole transaction
+ * instead of one savepoint, the mutations before fail and the rest start
+ * a new transaction. */
+static void
+commit_group (ChorusServer *self,
+              GPtrArray    *group)
+{
+  g_autoptr(GError) error = NULL;
+  guint start = 0;
+
+  for (guint i = 0; i < group->len; i++)
+    {
+      if (!chorus_db_in_transaction (self->db) && !chorus_db_begin_group (self->db, &error))
+        {
+          g_warning ("Could not start a transaction for %u mutations: %s",
+                     group->len - i, error->message);
+          fail_group (group, group->len, error);
+          return;
+        }
+
+      chorus_connection_run_mutation (group->pdata[i]);
+      if (!chorus_db_in_transaction (self->db))
+        {
+          g_set_error (&error, CHORUS_SERVER_ERROR, CHORUS_SERVER_ERROR_DATABASE,
+                       "The transaction of a group of mutations was rolled back");
+          fail_group (group, i, error);
+          g_clear_error (&error);
+          start = i + 1;
+        }
+    }
+
+  self->n_group_commits++;
+  if (chorus_db_in_transaction (self->db) && !chorus_db_commit (self->db, &error))
+    {
+      g_warning ("Could not commit %u mutations: %s", group->len - start, error->message);
+      chorus_db_rollback (self->db);
+      fail_group (group, group->len, error);
+    }
+}
+
+/* Commits every queued mutation, sends their responses in arrival order,
+ * then refreshes the connections once for all of their writes. */
+static void
+flush_mutations (ChorusServer *self)
+{
+  g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func ((GDestroyNotify) chorus_pending_mutation_free);
+  g_autoptr(GHashTable) writes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) origins = g_hash_table_new (NULL, NULL);
+  ChorusPendingMutation *pending;
+
+  if (self->flush_source != NULL)
+    {
+      g_source_destroy (self->flush_source);
+      g_clear_pointer (&self->flush_source, g_source_unref);
+    }
+
+  while ((pending = g_queue_pop_head (&self->pending)))
+    g_ptr_array_add (group, pending);
+  if (group->len == 0)
+    return;
+
+  commit_group (self, group);
+  for (guint i = 0; i < group->len; i++)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      pending = group->pdata[i];
+      chorus_connection_finish_mutation (pending);
+      if (chorus_pending_mutation_succeeded (pending))
+        g_hash_table_add (origins, chorus_pending_mutation_get_connection (pending));
+
+      g_hash_table_iter_init (&iter, chorus_pending_mutation_get_writes (pending));
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_hash_table_add (writes, key);
+    }
+
+  refresh_connections (self, writes, origins);
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  flush_mutations (CHORUS_SERVER (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues a mutation for the next group commit. Without a commit delay it
+ * runs once the main loop has dispatched the other frames that are ready
+ * at the same priority, so mutations that arrive together share a
+ * commit. */
+static void
+mutation_queued_cb (ChorusConnection      *connection,
+                    ChorusPendingMutation *pending,
+                    gpointer               user_data)
+{
+  ChorusServer *self = CHORUS_SERVER (user_data);
+
+  g_queue_push_tail (&self->pending, pending);
+  if (self->flush_source != NULL)
+    return;
+
+  if (self->commit_delay_ms > 0)
+    self->flush_source = g_timeout_source_new (self->commit_delay_ms);
+  else
+    self->flush_source = g_idle_source_new ();
+
+  g_source_set_priority (self->flush_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->flush_source, flush_cb, self, NULL);
+  g_source_attach (self->flush_source, g_main_context_get_thread_default ());
+}
+
+static void
+flush_needed_cb (ChorusConnection *connection,
+                 gpointer          user_data)
+{
+  flush_mutations (CHORUS_SERVER (user_data));
 }
 
 static void
@@ -141,7 +284,8 @@ websocket_cb (SoupServer              *soup,
 
   connection = chorus_connection_new (ws, soup_server_message_get_socket (msg), self->db,
                                       &self->config, soup_server_message_get_remote_host (msg));
-  g_signal_connect (connection, "committed", G_CALLBACK (committed_cb), self);
+  g_signal_connect (connection, "mutation-queued", G_CALLBACK (mutation_queued_cb), self);
+  g_signal_connect (connection, "flush-needed", G_CALLBACK (flush_needed_cb), self);
   g_signal_connect (connection, "closed", G_CALLBACK (connection_closed_cb), self);
   g_ptr_array_add (self->connections, connection);
 
@@ -269,6 +413,27 @@ chorus_server_set_limits (ChorusServer *self,
   self->config.chunk_size = chunk_size;
 }
 
+/* Sets how long the first mutation of a group waits for others before
+ * they commit together (0: only those that arrived with it). A delay
+ * trades latency for fewer fsyncs. */
+void
+chorus_server_set_commit_delay (ChorusServer *self,
+                                guint         milliseconds)
+{
+  g_return_if_fail (CHORUS_IS_SERVER (self));
+
+  self->commit_delay_ms = milliseconds;
+}
+
+/* Returns how many transactions committed groups of mutations so far. */
+guint
+chorus_server_get_n_group_commits (ChorusServer *self)
+{
+  g_return_val_if_fail (CHORUS_IS_SERVER (self), 0);
+
+  return self->n_group_commits;
+}
+
 guint
 chorus_server_get_n_connections (ChorusServer *self)
 {
@@ -285,12 +450,16 @@ chorus_server_get_port (ChorusServer *self)
   return self->port;
 }
 
-/* Closes every connection and the listening sockets, then the database.
- * The server cannot listen again afterwards. */
+/* Commits the mutations that wait, then closes every connection and the
+ * listening sockets, then the database. The server cannot listen again
+ * afterwards. */
 void
 chorus_server_shutdown (ChorusServer *self)
 {
   g_return_if_fail (CHORUS_IS_SERVER (self));
+
+  if (self->db != NULL)
+    flush_mutations (self);
 
   for (guint i = 0; i < self->connections->len; i++)
     g_signal_handlers_disconnect_by_data (self->connections->pdata[i], self);
@@ -319,6 +488,7 @@ chorus_server_finalize (GObject *object)
   ChorusServer *self = CHORUS_SERVER (object);
 
   g_clear_pointer (&self->connections, g_ptr_array_unref);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) chorus_pending_mutation_free);
   g_clear_pointer (&self->config.tokens, chorus_tokens_unref);
 
   G_OBJECT_CLASS (chorus_server_parent_class)->finalize (object);
@@ -357,6 +527,7 @@ static void
 chorus_server_init (ChorusServer *self)
 {
   self->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_queue_init (&self->pending);
   self->config.ping_interval_ms = DEFAULT_PING_INTERVAL_MS;
   self->config.max_incoming_bytes = DEFAULT_MAX_INCOMING_BYTES;
   self->config.max_outbound_bytes = DEFAULT_MAX_OUTBOUND_BYTES;

@@ -50,6 +50,9 @@ void          chorus_server_set_limits  (ChorusServer  *self,
                                          double         mutation_rate,
                                          double         mutation_burst,
                                          gsize          chunk_size);
+void          chorus_server_set_commit_delay    (ChorusServer *self,
+                                                 guint         milliseconds);
+guint         chorus_server_get_n_group_commits (ChorusServer *self);
 void          chorus_server_shutdown    (ChorusServer  *self);
 
 G_END_DECLS
