@@ -76,9 +76,9 @@ typedef struct
 {
   JsonNode *value;
   GError   *error;
-  /* The canonical text of @value as it arrived, to restore it from when
-   * an optimistic update changed it in place. */
-  char     *pristine;
+  /* Taken when a view first hands @value to an update, to restore the
+   * value from when an optimistic update changed it in place. */
+  ChorusSealRecord record;
 } ChorusServerResult;
 
 struct _ChorusClient

@@ -110,7 +110,7 @@ _chorus_client_server_result_free (ChorusServerResult *result)
 {
   g_clear_pointer (&result->value, json_node_unref);
   g_clear_error (&result->error);
-  g_free (result->pristine);
+  g_free (result->record.pristine);
   g_free (result);
 }
 
@@ -230,8 +230,6 @@ apply_modification (ChorusClient *self,
       result->value = value ? json_node_ref (value) : json_node_init_null (json_node_alloc ());
       json_node_seal (result->value);
       check_result_value (result);
-      if (result->value != NULL)
-        result->pristine = chorus_value_to_canonical_string (result->value);
     }
   else
     {
@@ -612,22 +610,23 @@ _chorus_client_handle_frame (ChorusClient  *self,
 }
 
 /* Returns a new sealed node parsed from @result's pristine text, or NULL
- * when its value still matches that text. */
+ * when its value was never handed to an update or still matches that
+ * text. */
 static JsonNode *
 dup_pristine (ChorusServerResult *result)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autofree char *current = NULL;
 
-  if (result->value == NULL)
+  if (result->value == NULL || result->record.pristine == NULL)
     return NULL;
 
   current = chorus_value_to_canonical_string (result->value);
-  if (g_str_equal (current, result->pristine))
+  if (g_str_equal (current, result->record.pristine))
     return NULL;
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, result->pristine, -1, NULL))
+  if (!json_parser_load_from_data (parser, result->record.pristine, -1, NULL))
     g_assert_not_reached ();
 
   return json_node_ref (json_parser_get_root (parser));
@@ -652,6 +651,7 @@ restore_server_results (ChorusClient *self)
 
       json_node_unref (result->value);
       result->value = pristine;
+      result->record.hash = _chorus_local_store_hash_shape (pristine);
       self->results_restored = TRUE;
     }
 }
@@ -777,7 +777,7 @@ build_server_view (ChorusClient *self)
       result = g_hash_table_lookup (self->server_results, GUINT_TO_POINTER (query->query_id));
       if (result != NULL)
         _chorus_local_store_put (view, query->token, query->udf_path, query->args,
-                                 result->value, result->error);
+                                 result->value, result->error, &result->record);
     }
 
   return view;

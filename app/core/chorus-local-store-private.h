@@ -10,6 +10,16 @@
 
 G_BEGIN_DECLS
 
+/* What the client keeps for a server value from the first time the view
+ * hands it to an update: its shape hash and its canonical text, both
+ * taken before any update could change it, to restore it from. A record
+ * with no @pristine text has not been handed out yet. */
+typedef struct
+{
+  guint64  hash;
+  char    *pristine;
+} ChorusSealRecord;
+
 /* One query in the view. A failed entry has @error set and no @value, a
  * loading entry has neither. */
 typedef struct
@@ -19,6 +29,8 @@ typedef struct
   JsonNode *args;      /* sealed */
   JsonNode *value;     /* sealed, or NULL */
   GError   *error;
+  /* borrowed from the server result that @value comes from, or NULL */
+  ChorusSealRecord *record;
 } ChorusViewEntry;
 
 ChorusLocalStore *_chorus_local_store_new    (void);
@@ -31,7 +43,9 @@ void              _chorus_local_store_put    (ChorusLocalStore *self,
                                               const char       *udf_path,
                                               JsonNode         *args,
                                               JsonNode         *value,
-                                              const GError     *error);
+                                              const GError     *error,
+                                              ChorusSealRecord *record);
+guint64           _chorus_local_store_hash_shape    (JsonNode         *node);
 void              _chorus_local_store_begin_update  (ChorusLocalStore *self);
 const char       *_chorus_local_store_find_changed  (ChorusLocalStore *self);
 

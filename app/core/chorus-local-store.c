@@ -11,32 +11,27 @@
 #include "chorus-local-store-private.h"
 #include "chorus-value.h"
 
-/* The shape hash of a value that the store handed to an update, taken
- * before the update could change it. */
+/* A value handed to the running update, with the shape hash it had
+ * before the update ran. The node is kept alive by the store or by the
+ * server result it comes from. */
 typedef struct
 {
-  guint64  hash;
-  char    *udf_path;
-} ChorusFingerprint;
+  JsonNode   *node;
+  guint64     hash;
+  const char *udf_path;
+} ChorusHandedValue;
 
 /* The view: entries in the order they were first added, indexed by token. */
 struct _ChorusLocalStore
 {
   GPtrArray  *entries;
   GHashTable *by_token;
-  /* JsonNode (referenced) -> ChorusFingerprint, for every value handed
-   * out since the store was made. NULL until the first one. */
+  /* JsonNode (referenced) -> shape hash, for every value without a seal
+   * record handed out since the store was made. NULL until the first. */
   GHashTable *fingerprints;
-  /* The values handed out during the current update, borrowed. */
-  GPtrArray  *handed;
+  /* ChorusHandedValue, for the current update */
+  GArray     *handed;
 };
-
-static void
-fingerprint_free (ChorusFingerprint *fingerprint)
-{
-  g_free (fingerprint->udf_path);
-  g_free (fingerprint);
-}
 
 static void
 view_entry_free (ChorusViewEntry *entry)
@@ -73,7 +68,7 @@ _chorus_local_store_copy (ChorusLocalStore *self)
       ChorusViewEntry *entry = g_ptr_array_index (self->entries, i);
 
       _chorus_local_store_put (copy, entry->token, entry->udf_path,
-                               entry->args, entry->value, entry->error);
+                               entry->args, entry->value, entry->error, entry->record);
     }
 
   return copy;
@@ -88,7 +83,7 @@ _chorus_local_store_free (ChorusLocalStore *self)
   g_hash_table_unref (self->by_token);
   g_ptr_array_unref (self->entries);
   g_clear_pointer (&self->fingerprints, g_hash_table_unref);
-  g_clear_pointer (&self->handed, g_ptr_array_unref);
+  g_clear_pointer (&self->handed, g_array_unref);
   g_free (self);
 }
 
@@ -102,14 +97,16 @@ _chorus_local_store_lookup (ChorusLocalStore *self,
 }
 
 /* Creates or overwrites the entry for @token. @args and @value must be
- * sealed, and the store takes new references to them. */
+ * sealed, and the store takes new references to them. @record is the
+ * seal record of the server result that @value comes from, or NULL. */
 void
 _chorus_local_store_put (ChorusLocalStore *self,
                          const char       *token,
                          const char       *udf_path,
                          JsonNode         *args,
                          JsonNode         *value,
-                         const GError     *error)
+                         const GError     *error,
+                         ChorusSealRecord *record)
 {
   ChorusViewEntry *entry;
 
@@ -131,6 +128,7 @@ _chorus_local_store_put (ChorusLocalStore *self,
   g_clear_error (&entry->error);
   entry->value = value ? json_node_ref (value) : NULL;
   entry->error = error ? g_error_copy (error) : NULL;
+  entry->record = record;
 }
 
 #define HASH_SEED  0xcbf29ce484222325ull
@@ -143,71 +141,119 @@ hash_add (guint64  hash,
   return (hash ^ GPOINTER_TO_SIZE (pointer)) * HASH_PRIME;
 }
 
-/* Hashes which nodes make up @node, not what they contain. json-glib 1.6
- * rejects json_node_set_*() on a sealed node, so only the arrays and
- * objects inside can change, and any such change puts another node, or
- * another member name, in place. This walk formats no text, so taking it
- * before and after every update stays cheap. */
-static guint64
-hash_shape (JsonNode *node,
-            guint64   hash)
-{
-  JsonObjectIter iter;
-  const char *key;
-  JsonNode *member;
-  JsonArray *array;
-  guint64 sum = 0;
+static guint64 hash_shape (JsonNode *node,
+                           guint64   hash);
 
-  hash = hash_add (hash, node);
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      array = json_node_get_array (node);
-      hash = hash_add (hash, GUINT_TO_POINTER (json_array_get_length (array)));
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        hash = hash_shape (json_array_get_element (array, i), hash);
-    }
-  else if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      /* Adding up the members keeps the hash independent of their order. */
-      json_object_iter_init (&iter, json_node_get_object (node));
-      while (json_object_iter_next (&iter, &key, &member))
-        sum += hash_shape (member, hash_add (HASH_SEED, key));
-      hash = hash_add (hash, GSIZE_TO_POINTER (sum));
-    }
+static guint64
+hash_array (JsonArray *array,
+            guint64    hash)
+{
+  guint length = json_array_get_length (array);
+
+  hash = hash_add (hash, GUINT_TO_POINTER (length));
+  for (guint i = 0; i < length; i++)
+    hash = hash_shape (json_array_get_element (array, i), hash);
 
   return hash;
 }
 
-/* Records @entry's value as handed to the running update, and takes its
- * fingerprint the first time this store hands it out. json-glib 1.6 does
- * not stop writes into the arrays and objects of a sealed node, so the
- * fingerprint is what catches an update that changes a value in place. */
+/* Adds up the members, which keeps the hash independent of their order. */
+static guint64
+hash_object (JsonObject *object,
+             guint64     hash)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *member;
+  guint64 sum = 0;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, &member))
+    sum += hash_shape (member, hash_add (HASH_SEED, key));
+
+  return hash_add (hash, GSIZE_TO_POINTER (sum));
+}
+
+/* Hashes which nodes make up @node, not what they contain. json-glib 1.6
+ * rejects json_node_set_*() on a sealed node, so only the arrays and
+ * objects inside can change, and any such change puts another node, or
+ * another member name, in place. json-glib replaces the name string too
+ * when json_object_set_member() replaces a member. This walk formats no
+ * text, so taking it after every update stays cheap. */
+static guint64
+hash_shape (JsonNode *node,
+            guint64   hash)
+{
+  JsonNodeType type = json_node_get_node_type (node);
+
+  hash = hash_add (hash, node);
+  if (type == JSON_NODE_ARRAY)
+    return hash_array (json_node_get_array (node), hash);
+  if (type == JSON_NODE_OBJECT)
+    return hash_object (json_node_get_object (node), hash);
+
+  return hash;
+}
+
+guint64
+_chorus_local_store_hash_shape (JsonNode *node)
+{
+  return hash_shape (node, HASH_SEED);
+}
+
+/* Returns the shape hash of @entry's value from before any update could
+ * change it. A server value keeps it in its seal record, together with
+ * its text, from the first time any store hands it out. */
+static guint64
+find_fingerprint (ChorusLocalStore *self,
+                  ChorusViewEntry  *entry)
+{
+  ChorusSealRecord *record = entry->record;
+  gpointer hash;
+
+  if (record != NULL && record->pristine == NULL)
+    {
+      record->hash = hash_shape (entry->value, HASH_SEED);
+      record->pristine = chorus_value_to_canonical_string (entry->value);
+    }
+  if (record != NULL)
+    return record->hash;
+
+  if (self->fingerprints == NULL)
+    self->fingerprints = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
+                                                g_free);
+
+  hash = g_hash_table_lookup (self->fingerprints, entry->value);
+  if (hash == NULL)
+    {
+      hash = g_memdup2 (&(guint64) { hash_shape (entry->value, HASH_SEED) }, sizeof (guint64));
+      g_hash_table_insert (self->fingerprints, json_node_ref (entry->value), hash);
+    }
+
+  return *(guint64 *) hash;
+}
+
+/* Records @entry's value as handed to the running update, with the hash
+ * it had before. json-glib 1.6 does not stop writes into the arrays and
+ * objects of a sealed node, so the hash is what catches an update that
+ * changes a value in place. */
 static JsonNode *
 hand_out (ChorusLocalStore *self,
           ChorusViewEntry  *entry)
 {
-  ChorusFingerprint *fingerprint;
+  ChorusHandedValue handed;
 
   if (entry->value == NULL)
     return NULL;
 
-  if (self->fingerprints == NULL)
-    {
-      self->fingerprints = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
-                                                  (GDestroyNotify) fingerprint_free);
-      self->handed = g_ptr_array_new ();
-    }
+  if (self->handed == NULL)
+    self->handed = g_array_new (FALSE, FALSE, sizeof (ChorusHandedValue));
 
-  fingerprint = g_hash_table_lookup (self->fingerprints, entry->value);
-  if (fingerprint == NULL)
-    {
-      fingerprint = g_new0 (ChorusFingerprint, 1);
-      fingerprint->hash = hash_shape (entry->value, HASH_SEED);
-      fingerprint->udf_path = g_strdup (entry->udf_path);
-      g_hash_table_insert (self->fingerprints, json_node_ref (entry->value), fingerprint);
-    }
+  handed.node = entry->value;
+  handed.hash = find_fingerprint (self, entry);
+  handed.udf_path = entry->udf_path;
+  g_array_append_val (self->handed, handed);
 
-  g_ptr_array_add (self->handed, entry->value);
   return entry->value;
 }
 
@@ -218,12 +264,12 @@ _chorus_local_store_begin_update (ChorusLocalStore *self)
   g_assert (self != NULL);
 
   if (self->handed != NULL)
-    g_ptr_array_set_size (self->handed, 0);
+    g_array_set_size (self->handed, 0);
 }
 
 /* Returns the canonical path of a query whose value, handed out during
- * the current update, no longer matches its fingerprint, or NULL when
- * the update changed none. */
+ * the current update, no longer matches its hash, or NULL when the
+ * update changed none. */
 const char *
 _chorus_local_store_find_changed (ChorusLocalStore *self)
 {
@@ -234,11 +280,10 @@ _chorus_local_store_find_changed (ChorusLocalStore *self)
 
   for (guint i = 0; i < self->handed->len; i++)
     {
-      JsonNode *node = g_ptr_array_index (self->handed, i);
-      ChorusFingerprint *fingerprint = g_hash_table_lookup (self->fingerprints, node);
+      ChorusHandedValue *handed = &g_array_index (self->handed, ChorusHandedValue, i);
 
-      if (hash_shape (node, HASH_SEED) != fingerprint->hash)
-        return fingerprint->udf_path;
+      if (hash_shape (handed->node, HASH_SEED) != handed->hash)
+        return handed->udf_path;
     }
 
   return NULL;
@@ -306,7 +351,7 @@ chorus_local_store_set_query (ChorusLocalStore *store,
   sealed_args = chorus_value_dup_args (args);
   sealed_value = chorus_value_dup_sealed (value);
 
-  _chorus_local_store_put (store, token, path, sealed_args, sealed_value, NULL);
+  _chorus_local_store_put (store, token, path, sealed_args, sealed_value, NULL, NULL);
 }
 
 static ChorusQueryEntry *
