@@ -92,6 +92,8 @@ struct _ChorusClient
   char                 *last_close_reason;
   GHashTable           *queries;         /* token -> ChorusQuery */
   GHashTable           *queries_by_id;   /* query id -> borrowed ChorusQuery */
+  /* The queries in query id order, or NULL until listed again */
+  GPtrArray            *sorted_queries;
   GHashTable           *server_results;  /* query id -> ChorusServerResult */
   /* Query ids sent again at the last reconnect that have had no result
    * since. The retry counter resets only once this is empty. */

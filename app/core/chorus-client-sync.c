@@ -721,20 +721,25 @@ compare_query_ids (gconstpointer a,
 }
 
 /* Returns the subscribed queries in query id order, which is the order
- * the view and the ModifyQuerySet frames list them in. */
+ * the view and the ModifyQuerySet frames list them in. The array is
+ * shared until a query is added or removed, so callers must not change
+ * it; release it with g_ptr_array_unref(). */
 GPtrArray *
 _chorus_client_list_queries (ChorusClient *self)
 {
-  GPtrArray *queries = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer query;
 
+  if (self->sorted_queries != NULL)
+    return g_ptr_array_ref (self->sorted_queries);
+
+  self->sorted_queries = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->queries);
   while (g_hash_table_iter_next (&iter, NULL, &query))
-    g_ptr_array_add (queries, query);
+    g_ptr_array_add (self->sorted_queries, query);
 
-  g_ptr_array_sort (queries, compare_query_ids);
-  return queries;
+  g_ptr_array_sort (self->sorted_queries, compare_query_ids);
+  return g_ptr_array_ref (self->sorted_queries);
 }
 
 static void

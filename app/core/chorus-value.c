@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chorus-client.h"
@@ -103,36 +104,60 @@ chorus_canonical_udf_path (const char *udf_path)
   return g_strconcat (module, ":", function, NULL);
 }
 
+/* Returns the escape that stands for byte @c in a JSON string, or NULL
+ * when @c is written as it is. */
+static const char *
+short_escape (guchar c)
+{
+  switch (c)
+    {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return NULL;
+    }
+}
+
 /* Appends @str as a quoted JSON string. Invalid UTF-8 in @str is written
- * as U+FFFD, so the output is always valid UTF-8 text. */
+ * as U+FFFD, so the output is always valid UTF-8 text. Runs of bytes that
+ * need no escape are appended at once. */
 void
 chorus_value_write_string (GString    *out,
                            const char *str)
 {
   g_autofree char *valid = NULL;
+  const char *run;
 
   if (!g_utf8_validate (str, -1, NULL))
     str = valid = g_utf8_make_valid (str, -1);
 
   g_string_append_c (out, '"');
 
+  run = str;
   for (const char *p = str; *p != '\0'; p++)
     {
       guchar c = (guchar) *p;
+      const char *escape;
 
-      if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c == '\n')
-        g_string_append (out, "\\n");
-      else if (c == '\r')
-        g_string_append (out, "\\r");
-      else if (c == '\t')
-        g_string_append (out, "\\t");
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      if ((escape = short_escape (c)) != NULL)
+        g_string_append (out, escape);
       else
-        g_string_append_c (out, c);
+        g_string_append_printf (out, "\\u%04x", c);
     }
+  g_string_append_len (out, run, strlen (run));
 
   g_string_append_c (out, '"');
 }
@@ -164,7 +189,11 @@ write_double (GString *out,
       return;
     }
 
-  for (int digits = 1; digits <= 17; digits++)
+  /* Any decimal of up to 15 significant digits (DBL_DIG) reads back as a
+   * double that prints as that decimal again, so when 15 digits read back
+   * the same, %.15g already gives the shortest text, as %g drops trailing
+   * zeros. Only longer ones need 16 or 17 digits. */
+  for (int digits = 15; digits <= 17; digits++)
     {
       g_snprintf (format, sizeof format, "%%.%dg", digits);
       g_ascii_formatd (buffer, sizeof buffer, format, value);
@@ -235,24 +264,30 @@ static void
 write_object (GString    *out,
               JsonObject *object)
 {
-  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  guint size = json_object_get_size (object);
+  const char *stack_keys[16];
+  g_autofree const char **heap_keys = NULL;
+  const char **keys = stack_keys;
   JsonObjectIter iter;
   const char *key;
+  guint n_keys = 0;
+
+  if (size > G_N_ELEMENTS (stack_keys))
+    keys = heap_keys = g_new (const char *, size);
 
   json_object_iter_init (&iter, object);
   while (json_object_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (keys, (gpointer) key);
-  g_ptr_array_sort (keys, compare_keys);
+    keys[n_keys++] = key;
+  qsort (keys, n_keys, sizeof (char *), compare_keys);
 
   g_string_append_c (out, '{');
-  for (guint i = 0; i < keys->len; i++)
+  for (guint i = 0; i < n_keys; i++)
     {
-      key = g_ptr_array_index (keys, i);
       if (i > 0)
         g_string_append_c (out, ',');
-      chorus_value_write_string (out, key);
+      chorus_value_write_string (out, keys[i]);
       g_string_append_c (out, ':');
-      chorus_value_write_canonical (out, json_object_get_member (object, key));
+      chorus_value_write_canonical (out, json_object_get_member (object, keys[i]));
     }
   g_string_append_c (out, '}');
 }
