@@ -341,6 +341,7 @@ chorus_local_store_set_query (ChorusLocalStore *store,
   g_autoptr(JsonNode) sealed_value = NULL;
   g_autofree char *path = NULL;
   g_autofree char *token = NULL;
+  ChorusViewEntry *entry;
 
   g_return_if_fail (store != NULL);
   g_return_if_fail (udf_path != NULL);
@@ -348,10 +349,14 @@ chorus_local_store_set_query (ChorusLocalStore *store,
 
   path = chorus_canonical_udf_path (udf_path);
   token = chorus_query_token (path, args);
-  sealed_args = chorus_value_dup_args (args);
+  /* An existing entry keeps its arguments, so only a new one needs a copy. */
+  entry = g_hash_table_lookup (store->by_token, token);
+  if (entry == NULL)
+    sealed_args = chorus_value_dup_args (args);
   sealed_value = chorus_value_dup_sealed (value);
 
-  _chorus_local_store_put (store, token, path, sealed_args, sealed_value, NULL, NULL);
+  _chorus_local_store_put (store, token, path, entry ? entry->args : sealed_args,
+                           sealed_value, NULL, NULL);
 }
 
 static ChorusQueryEntry *
