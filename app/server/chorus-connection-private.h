@@ -93,6 +93,8 @@ struct _ChorusConnection
 
   /* Bytes handed to libsoup, WebSocket headers included. */
   guint64 queued_bytes;
+  /* The bytes the kernel had taken from the socket at the last reading. */
+  guint64 kernel_bytes;
 
   /* Mutation rate limit: a token bucket. */
   double  mutation_tokens;

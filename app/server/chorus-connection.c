@@ -81,7 +81,15 @@ check_outbound (ChorusConnection *self)
   if (self->socket == NULL || self->config->max_outbound_bytes == 0)
     return;
 
+  /* The kernel's count only grows, so while the bytes queued since the
+   * last reading stay within the limit, no new reading is needed. That
+   * spares two system calls per frame and subscriber. */
+  if (self->queued_bytes <= self->kernel_bytes + self->config->max_outbound_bytes)
+    return;
+
   kernel = kernel_sent_bytes (self->socket);
+  if (kernel != G_MAXUINT64)
+    self->kernel_bytes = kernel;
   pending = kernel < self->queued_bytes ? self->queued_bytes - kernel : 0;
   if (kernel == G_MAXUINT64 || pending <= self->config->max_outbound_bytes)
     return;
