@@ -5,7 +5,10 @@
  *
  * Measures chorus-server with 1, 10, 100 and 1000 subscribers of
  * messages:list on one channel: sustained sends per second, and the time
- * from a send to its delivery at every subscriber. In the same run it
+ * from a send to its delivery at every subscriber. The rows labelled
+ * "page30" repeat that with subscribers of messages:page with numItems
+ * 30, a first screen of a client that pages. That page keeps its end and
+ * so grows with every send, to 2 * count messages by the end of a round. In the same run it
  * measures two limits: the raw SQLite insert rate with the server's
  * settings (WAL, synchronous=FULL, one transaction per insert) and a bare
  * libsoup WebSocket server that broadcasts frames of the same sizes.
@@ -26,6 +29,7 @@
 #include "chorus-server.h"
 
 #define WINDOW 16
+#define PAGE_ITEMS 30
 #define WAIT_SECONDS 60
 
 typedef struct _Bench Bench;
@@ -44,6 +48,9 @@ struct _Bench
   SoupWebsocketConnection *sender;
   guint port;
   gboolean bare;
+  /* Subscribe to messages:page with this many items, or 0 for
+   * messages:list. */
+  guint page_items;
 
   /* Per send: the time it went out and how many subscribers have it. */
   GArray *sent_at;
@@ -191,14 +198,24 @@ start_session (Bench                   *bench,
                guint                    index,
                gboolean                 subscribe)
 {
+  g_autofree char *add = NULL;
+
   send_textf (ws, "{\"type\":\"Connect\",\"sessionId\":\"bench-%s-%u\",\"connectionCount\":0,"
               "\"lastCloseReason\":\"InitialConnect\",\"clientTs\":0}", bench->channel, index);
+
+  if (!subscribe)
+    add = g_strdup ("");
+  else if (bench->page_items == 0)
+    add = g_strdup_printf ("{\"type\":\"Add\",\"queryId\":0,\"udfPath\":\"messages:list\","
+                           "\"args\":[{\"channel\":\"%s\"}]}", bench->channel);
+  else
+    add = g_strdup_printf ("{\"type\":\"Add\",\"queryId\":0,\"udfPath\":\"messages:page\","
+                           "\"args\":[{\"channel\":\"%s\",\"paginationOpts\":"
+                           "{\"cursor\":null,\"numItems\":%u}}]}",
+                           bench->channel, bench->page_items);
+
   send_textf (ws, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,\"newVersion\":1,"
-              "\"modifications\":[%s%s%s]}",
-              subscribe ? "{\"type\":\"Add\",\"queryId\":0,\"udfPath\":\"messages:list\","
-                          "\"args\":[{\"channel\":\"" : "",
-              subscribe ? bench->channel : "",
-              subscribe ? "\"}]}" : "");
+              "\"modifications\":[%s]}", add);
 }
 
 static void
@@ -220,6 +237,10 @@ connect_all (Bench *bench,
     {
       Subscriber *subscriber = bench->subscribers->pdata[i];
 
+      /* A messages:page subscription grows with every send, past the
+       * 128 KiB that libsoup accepts by default, which would close the
+       * socket with 1009. No messages:list frame comes near either size. */
+      soup_websocket_connection_set_max_incoming_payload_size (subscriber->ws, 64 * 1024 * 1024);
       g_signal_connect (subscriber->ws, "message", G_CALLBACK (subscriber_message_cb), subscriber);
       if (!bench->bare)
         start_session (bench, subscriber->ws, i, TRUE);
@@ -595,16 +616,66 @@ create_channel (Bench *bench,
   return id;
 }
 
+static const guint sizes[] = { 1, 10, 100, 1000 };
+static const guint counts[] = { 300, 300, 200, 100 };
+
+/* Runs one round per subscriber count against chorus-server, each on a
+ * channel of its own, and keeps the sizes of the frames that the first
+ * subscriber received in @frame_sizes. */
+static void
+run_chorus_rounds (Bench      *bench,
+                   guint       port,
+                   guint       page_items,
+                   const char *label,
+                   GPtrArray  *frame_sizes)
+{
+  bench->port = port;
+  bench->page_items = page_items;
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      bench->channel = create_channel (bench, sizes[i] + page_items * 10000);
+      bench->frame_sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
+      connect_all (bench, sizes[i]);
+      run_sends (bench, label, counts[i], NULL);
+      disconnect_all (bench);
+      bench_reset (bench);
+      g_ptr_array_add (frame_sizes, g_steal_pointer (&bench->frame_sizes));
+      g_clear_pointer (&bench->channel, g_free);
+    }
+}
+
+/* Runs the same rounds against the bare server, with frames padded to
+ * the sizes in @frame_sizes. */
+static void
+run_bare_rounds (Bench      *bench,
+                 guint       port,
+                 const char *label,
+                 GPtrArray  *frame_sizes)
+{
+  bench->port = port;
+  bench->bare = TRUE;
+  bench->channel = g_strdup ("bare");
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      bench->frame_sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
+      connect_all (bench, sizes[i]);
+      run_sends (bench, label, counts[i], frame_sizes->pdata[i]);
+      disconnect_all (bench);
+      bench_reset (bench);
+      g_clear_pointer (&bench->frame_sizes, g_array_unref);
+    }
+  g_clear_pointer (&bench->channel, g_free);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  static const guint sizes[] = { 1, 10, 100, 1000 };
-  static const guint counts[] = { 300, 300, 200, 100 };
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("chorus-bench-XXXXXX", &error);
   g_autofree char *database = g_build_filename (dir, "server.sqlite", NULL);
-  g_autoptr(GPtrArray) frame_sizes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) list_sizes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) page_sizes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   ServerThread server = { 0, }, bare = { 0, };
   GThread *server_handle, *bare_handle;
   Bench bench = { 0, };
@@ -621,33 +692,13 @@ main (int   argc,
            sqlite_insert_rate (dir));
 
   server_handle = start_server_thread (&server, database);
-  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
-    {
-      bench.port = server.port;
-      bench.channel = create_channel (&bench, sizes[i]);
-      bench.frame_sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
-      connect_all (&bench, sizes[i]);
-      run_sends (&bench, "chorus", counts[i], NULL);
-      disconnect_all (&bench);
-      bench_reset (&bench);
-      g_ptr_array_add (frame_sizes, g_steal_pointer (&bench.frame_sizes));
-      g_clear_pointer (&bench.channel, g_free);
-    }
+  run_chorus_rounds (&bench, server.port, 0, "chorus", list_sizes);
+  run_chorus_rounds (&bench, server.port, PAGE_ITEMS, "page30", page_sizes);
   stop_server_thread (&server, server_handle);
 
   bare_handle = start_server_thread (&bare, NULL);
-  bench.bare = TRUE;
-  bench.channel = g_strdup ("bare");
-  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
-    {
-      bench.port = bare.port;
-      bench.frame_sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
-      connect_all (&bench, sizes[i]);
-      run_sends (&bench, "bare-ws", counts[i], frame_sizes->pdata[i]);
-      disconnect_all (&bench);
-      bench_reset (&bench);
-      g_clear_pointer (&bench.frame_sizes, g_array_unref);
-    }
+  run_bare_rounds (&bench, bare.port, "bare-ws", list_sizes);
+  run_bare_rounds (&bench, bare.port, "bare-p30", page_sizes);
   stop_server_thread (&bare, bare_handle);
 
   g_clear_object (&bench.session);
