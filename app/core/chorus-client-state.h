@@ -100,6 +100,9 @@ struct _ChorusClient
   GHashTable           *unsynced_queries;
   GQueue                requests;        /* ChorusRequest, by request id */
   ChorusLocalStore     *view;
+  /* The server results of the subscribed queries without the updates,
+   * that each recomputation starts from, or NULL until built again */
+  ChorusLocalStore     *server_view;
   GSource              *reconnect_source;
   GSource              *inactivity_source;
   GPtrArray            *chunks;
@@ -194,6 +197,7 @@ void     _chorus_client_recompute      (ChorusClient  *self,
                                         GPtrArray     *finished);
 void     _chorus_client_notify_changes (ChorusClient  *self);
 void     _chorus_client_rebuild_view   (ChorusClient  *self);
+void     _chorus_client_forget_server_view (ChorusClient *self);
 void     _chorus_client_begin_resync   (ChorusClient  *self);
 void     _chorus_client_check_synced   (ChorusClient  *self);
 void     _chorus_client_finish_requests (ChorusClient *self,

@@ -206,6 +206,35 @@ check_result_value (ChorusServerResult *result)
                                "The server sent an invalid value: %s", error->message);
 }
 
+void
+_chorus_client_forget_server_view (ChorusClient *self)
+{
+  g_clear_pointer (&self->server_view, _chorus_local_store_free);
+}
+
+/* Puts the new @result of a query into the server view in place, when
+ * the view already lists the query, so its order stays that of the
+ * query ids. Otherwise the view is built again when next needed. */
+static void
+update_server_view (ChorusClient       *self,
+                    guint               query_id,
+                    ChorusServerResult *result)
+{
+  ChorusQuery *query = g_hash_table_lookup (self->queries_by_id, GUINT_TO_POINTER (query_id));
+
+  if (self->server_view == NULL)
+    return;
+
+  if (query == NULL || _chorus_local_store_lookup (self->server_view, query->token) == NULL)
+    {
+      _chorus_client_forget_server_view (self);
+      return;
+    }
+
+  _chorus_local_store_put (self->server_view, query->token, query->udf_path, query->args,
+                           result->value, result->error, &result->record);
+}
+
 static void
 apply_modification (ChorusClient *self,
                     JsonObject   *modification)
@@ -220,6 +249,7 @@ apply_modification (ChorusClient *self,
   if (g_str_equal (type, "QueryRemoved"))
     {
       g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
+      _chorus_client_forget_server_view (self);
       return;
     }
 
@@ -241,6 +271,7 @@ apply_modification (ChorusClient *self,
 
   store_journal (self, query_id, modification);
   g_hash_table_replace (self->server_results, GUINT_TO_POINTER (query_id), result);
+  update_server_view (self, query_id, result);
 }
 
 static GPtrArray *
@@ -292,7 +323,10 @@ handle_transition (ChorusClient  *self,
 
   _chorus_client_observe_ts (self, end.ts);
   if (self->results_stale)
-    g_hash_table_remove_all (self->server_results);
+    {
+      g_hash_table_remove_all (self->server_results);
+      _chorus_client_forget_server_view (self);
+    }
   self->results_stale = FALSE;
 
   for (guint i = 0; i < json_array_get_length (modifications); i++)
@@ -653,6 +687,7 @@ restore_server_results (ChorusClient *self)
       result->value = pristine;
       result->record.hash = _chorus_local_store_hash_shape (pristine);
       self->results_restored = TRUE;
+      _chorus_client_forget_server_view (self);
     }
 }
 
@@ -765,15 +800,18 @@ run_updates (ChorusClient     *self,
     }
 }
 
-/* Rebuilds the view from the server results of the subscribed queries
- * and replays the remaining optimistic updates in request order. Updates
- * that fail now are removed and added to @finished. */
+/* Returns a new view of the server results of the subscribed queries,
+ * in query id order, without the optimistic updates. */
 static ChorusLocalStore *
 build_server_view (ChorusClient *self)
 {
-  g_autoptr(GPtrArray) queries = _chorus_client_list_queries (self);
-  ChorusLocalStore *view = _chorus_local_store_new ();
+  g_autoptr(GPtrArray) queries = NULL;
 
+  if (self->server_view != NULL)
+    return _chorus_local_store_copy (self->server_view);
+
+  queries = _chorus_client_list_queries (self);
+  self->server_view = _chorus_local_store_new ();
   for (guint i = 0; i < queries->len; i++)
     {
       ChorusQuery *query = g_ptr_array_index (queries, i);
@@ -781,11 +819,11 @@ build_server_view (ChorusClient *self)
 
       result = g_hash_table_lookup (self->server_results, GUINT_TO_POINTER (query->query_id));
       if (result != NULL)
-        _chorus_local_store_put (view, query->token, query->udf_path, query->args,
+        _chorus_local_store_put (self->server_view, query->token, query->udf_path, query->args,
                                  result->value, result->error, &result->record);
     }
 
-  return view;
+  return _chorus_local_store_copy (self->server_view);
 }
 
 /* Rebuilds the view from the server results of the subscribed queries

@@ -208,8 +208,10 @@ chorus_client_finalize (GObject *object)
   g_clear_pointer (&self->unsynced_queries, g_hash_table_unref);
   g_clear_pointer (&self->queries, g_hash_table_unref);
   g_clear_pointer (&self->sorted_queries, g_ptr_array_unref);
+  _chorus_client_forget_server_view (self);
   g_clear_pointer (&self->server_results, g_hash_table_unref);
   g_clear_pointer (&self->view, _chorus_local_store_free);
+  g_clear_pointer (&self->server_view, _chorus_local_store_free);
   g_clear_pointer (&self->chunks, g_ptr_array_unref);
   g_clear_pointer (&self->chunk_transition_id, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -485,6 +487,7 @@ add_query (ChorusClient *self,
   g_hash_table_insert (self->queries, query->token, query);
   g_hash_table_insert (self->queries_by_id, GUINT_TO_POINTER (query->query_id), query);
   g_clear_pointer (&self->sorted_queries, g_ptr_array_unref);
+  _chorus_client_forget_server_view (self);
   _chorus_client_send_query_change (self, query, 0);
 
   return query;
@@ -580,6 +583,7 @@ _chorus_client_release_subscription (ChorusClient       *self,
   g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->queries, token);
   g_clear_pointer (&self->sorted_queries, g_ptr_array_unref);
+  _chorus_client_forget_server_view (self);
   _chorus_client_send_query_change (self, NULL, query_id);
 
   /* Drop the server's result from the view, so that a new subscription

@@ -24,6 +24,8 @@ typedef struct
  * loading entry has neither. */
 typedef struct
 {
+  /* Stores share an entry until one of them changes it. */
+  guint     ref_count;
   char     *token;
   char     *udf_path;  /* canonical */
   JsonNode *args;      /* sealed */

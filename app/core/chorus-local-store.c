@@ -34,8 +34,11 @@ struct _ChorusLocalStore
 };
 
 static void
-view_entry_free (ChorusViewEntry *entry)
+view_entry_unref (ChorusViewEntry *entry)
 {
+  if (--entry->ref_count > 0)
+    return;
+
   g_free (entry->token);
   g_free (entry->udf_path);
   g_clear_pointer (&entry->args, json_node_unref);
@@ -44,18 +47,42 @@ view_entry_free (ChorusViewEntry *entry)
   g_free (entry);
 }
 
+static ChorusViewEntry *
+view_entry_new (const char *token,
+                const char *udf_path,
+                JsonNode   *args)
+{
+  ChorusViewEntry *entry = g_new0 (ChorusViewEntry, 1);
+
+  entry->ref_count = 1;
+  entry->token = g_strdup (token);
+  entry->udf_path = g_strdup (udf_path);
+  entry->args = json_node_ref (args);
+
+  return entry;
+}
+
 ChorusLocalStore *
 _chorus_local_store_new (void)
 {
   ChorusLocalStore *self = g_new0 (ChorusLocalStore, 1);
 
-  self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) view_entry_free);
+  self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) view_entry_unref);
   self->by_token = g_hash_table_new (g_str_hash, g_str_equal);
 
   return self;
 }
 
-/* Returns a new store with the same entries, sharing their values. */
+static void
+add_entry (ChorusLocalStore *self,
+           ChorusViewEntry  *entry)
+{
+  g_ptr_array_add (self->entries, entry);
+  g_hash_table_insert (self->by_token, entry->token, entry);
+}
+
+/* Returns a new store with the same entries. The two stores share each
+ * entry until one of them changes it. */
 ChorusLocalStore *
 _chorus_local_store_copy (ChorusLocalStore *self)
 {
@@ -67,8 +94,8 @@ _chorus_local_store_copy (ChorusLocalStore *self)
     {
       ChorusViewEntry *entry = g_ptr_array_index (self->entries, i);
 
-      _chorus_local_store_put (copy, entry->token, entry->udf_path,
-                               entry->args, entry->value, entry->error, entry->record);
+      entry->ref_count++;
+      add_entry (copy, entry);
     }
 
   return copy;
@@ -96,6 +123,32 @@ _chorus_local_store_lookup (ChorusLocalStore *self,
   return g_hash_table_lookup (self->by_token, token);
 }
 
+/* Returns @entry, or a copy of it that takes its place in @self when
+ * another store shares it, so that changing it leaves the others alone. */
+static ChorusViewEntry *
+own_entry (ChorusLocalStore *self,
+           ChorusViewEntry  *entry)
+{
+  ChorusViewEntry *copy;
+  guint index;
+
+  if (entry->ref_count == 1)
+    return entry;
+
+  copy = view_entry_new (entry->token, entry->udf_path, entry->args);
+  copy->value = entry->value ? json_node_ref (entry->value) : NULL;
+  copy->error = entry->error ? g_error_copy (entry->error) : NULL;
+  copy->record = entry->record;
+
+  if (!g_ptr_array_find (self->entries, entry, &index))
+    g_assert_not_reached ();
+  g_hash_table_replace (self->by_token, copy->token, copy);
+  self->entries->pdata[index] = copy;
+  view_entry_unref (entry);
+
+  return copy;
+}
+
 /* Creates or overwrites the entry for @token. @args and @value must be
  * sealed, and the store takes new references to them. @record is the
  * seal record of the server result that @value comes from, or NULL. */
@@ -116,17 +169,19 @@ _chorus_local_store_put (ChorusLocalStore *self,
   entry = g_hash_table_lookup (self->by_token, token);
   if (entry == NULL)
     {
-      entry = g_new0 (ChorusViewEntry, 1);
-      entry->token = g_strdup (token);
-      entry->udf_path = g_strdup (udf_path);
-      entry->args = json_node_ref (args);
-      g_ptr_array_add (self->entries, entry);
-      g_hash_table_insert (self->by_token, entry->token, entry);
+      entry = view_entry_new (token, udf_path, args);
+      add_entry (self, entry);
+    }
+  else
+    {
+      entry = own_entry (self, entry);
     }
 
+  if (value != NULL)
+    json_node_ref (value);
   g_clear_pointer (&entry->value, json_node_unref);
   g_clear_error (&entry->error);
-  entry->value = value ? json_node_ref (value) : NULL;
+  entry->value = value;
   entry->error = error ? g_error_copy (error) : NULL;
   entry->record = record;
 }
