@@ -258,7 +258,10 @@ _chorus_local_store_hash_shape (JsonNode *node)
 
 /* Returns the shape hash of @entry's value from before any update could
  * change it. A server value keeps it in its seal record, together with
- * its text, from the first time any store hands it out. */
+ * its text, from the first time any store hands it out.
+ * NOTE: a server value that other code changed in place before this
+ * keeps that change, and one changed between two updates is blamed on
+ * the next update that reads it. */
 static guint64
 find_fingerprint (ChorusLocalStore *self,
                   ChorusViewEntry  *entry)
