@@ -426,6 +426,8 @@ bare_websocket_cb (SoupServer              *soup,
 {
   BareServer *bare = user_data;
 
+  /* The sender's padded frames are as large as the page Transitions. */
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 64 * 1024 * 1024);
   g_ptr_array_add (bare->sockets, g_object_ref (ws));
   g_signal_connect (ws, "message", G_CALLBACK (bare_message_cb), bare);
   g_signal_connect (ws, "closed", G_CALLBACK (bare_closed_cb), bare);
