@@ -500,6 +500,11 @@ server_thread_func (gpointer data)
 
   if (server != NULL)
     chorus_server_shutdown (server);
+
+  /* A socket that closes after this function returns must not reach the
+   * BareServer on its stack. */
+  for (guint i = 0; i < bare.sockets->len; i++)
+    g_signal_handlers_disconnect_by_data (bare.sockets->pdata[i], &bare);
   g_clear_object (&bare.soup);
   g_ptr_array_unref (bare.sockets);
   while (g_main_context_iteration (thread->context, FALSE))
