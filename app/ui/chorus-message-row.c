@@ -29,7 +29,6 @@ struct _ChorusMessageRow
   GtkLabel    *body_label;
   GtkWidget   *failure_box;
   GtkLabel    *error_label;
-  GtkWidget   *edited_label;
   GtkWidget   *actions_button;
 
   /* Owned references */
@@ -240,11 +239,20 @@ update_content (ChorusMessageRow *self)
   /* Author names are plain text; the body is escaped markup with links. */
   gtk_label_set_text (self->author_label, author ?: "");
   body = build_body_markup (chorus_message_get_body (self->message) ?: "");
+
+  /* The mark goes on the text, not the header, which grouped rows hide. */
+  if (chorus_message_get_edited (self->message))
+    {
+      g_autofree char *edited = g_markup_printf_escaped (" <span size='smaller' alpha='60%%'>%s</span>",
+                                                         _("(edited)"));
+      g_autofree char *plain = g_steal_pointer (&body);
+
+      body = g_strconcat (plain, edited, NULL);
+    }
   gtk_label_set_markup (self->body_label, body);
   gtk_label_set_text (self->time_label, time);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->body_label), time);
   adw_avatar_set_text (self->avatar, author);
-  gtk_widget_set_visible (self->edited_label, chorus_message_get_edited (self->message));
   update_position (self);
 }
 
@@ -429,7 +437,6 @@ chorus_message_row_class_init (ChorusMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, content_box);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, actions_button);
-  gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, edited_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, failure_box);
   gtk_widget_class_bind_template_child (widget_class, ChorusMessageRow, header_box);

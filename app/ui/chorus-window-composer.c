@@ -80,6 +80,9 @@ _chorus_window_delete_message (ChorusWindow  *self,
   if (self->messages == NULL || chorus_message_get_state (message) != CHORUS_MESSAGE_CONFIRMED)
     return;
 
+  /* The focused row goes away; without this, focus lands in the next
+   * row's text and selects all of it. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
   chorus_message_list_remove (self->messages, message, change_cb, g_object_ref (self));
 }
 
@@ -97,6 +100,28 @@ finish_edit (ChorusWindow *self,
     chorus_message_list_edit (self->messages, message, text, change_cb, g_object_ref (self));
 }
 
+/* chorus-server's limit on a message body, in characters. Checking it
+ * here keeps an overlong message in the composer, where it can be
+ * shortened, instead of failing in the list where Retry cannot help. */
+#define MAX_BODY_LENGTH 4000
+
+static gboolean
+check_length (ChorusWindow *self,
+              const char   *text)
+{
+  glong length = g_utf8_strlen (text, -1);
+  g_autofree char *message = NULL;
+
+  if (length <= MAX_BODY_LENGTH)
+    return TRUE;
+
+  /* Translators: %d is the limit, %ld how long the message is. */
+  message = g_strdup_printf (_("Messages can be at most %d characters long; this one has %ld."),
+                             MAX_BODY_LENGTH, length);
+  _chorus_window_show_toast (self, message);
+  return FALSE;
+}
+
 static void
 send_action (GtkWidget  *widget,
              const char *action_name,
@@ -106,7 +131,7 @@ send_action (GtkWidget  *widget,
   g_autofree char *text = dup_composer_text (self);
 
   /* Leading and trailing blank lines are typing noise; inner ones stay. */
-  if (self->messages == NULL || *g_strstrip (text) == '\0')
+  if (self->messages == NULL || *g_strstrip (text) == '\0' || !check_length (self, text))
     return;
 
   if (self->editing != NULL)
@@ -218,8 +243,9 @@ _chorus_window_switch_draft (ChorusWindow  *self,
 
   set_composer_text (self, g_hash_table_lookup (self->drafts, chorus_channel_get_id (channel)));
 
-  /* Translators: the hint in the empty composer; %s is a channel name. */
-  placeholder = g_strdup_printf (_("Message #%s"), chorus_channel_get_name (channel));
+  /* Translators: the hint in the empty composer; the first %s is a
+   * channel name, the second the name the user sends as. */
+  placeholder = g_strdup_printf (_("Message #%s as %s"), chorus_channel_get_name (channel), self->author);
   gtk_label_set_text (self->composer_placeholder, placeholder);
 }
 

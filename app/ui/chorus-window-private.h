@@ -19,6 +19,7 @@ struct _ChorusWindow
   AdwToastOverlay   *toast_overlay;
   AdwWindowTitle    *window_title;
   GtkRevealer       *offline_revealer;
+  GtkLabel          *offline_label;
   GtkSearchEntry    *channel_search;
   GtkListView       *channel_view;
   GtkPopover        *new_channel_popover;
@@ -43,6 +44,7 @@ struct _ChorusWindow
   GHashTable         *drafts;           /* channel id → composer text */
   ChorusMessage      *editing;          /* the message the composer changes */
   GSettings          *settings;
+  GSignalGroup       *channel_signals;  /* of the open channel */
 
   /* The view follows new messages while it shows the newest one. */
   gboolean            stick_to_bottom;
@@ -50,6 +52,7 @@ struct _ChorusWindow
   gulong              follow_handler;   /* after-paint handler that follows the newest row */
   gboolean            list_changed;     /* since follow_handler last ran */
   gboolean            auto_scrolling;
+  gboolean            auth_rejected;
 };
 
 void _chorus_window_class_add_composer (GtkWidgetClass *widget_class);

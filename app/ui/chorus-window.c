@@ -64,6 +64,49 @@ build_notification_id (ChorusChannel *channel)
   return g_strdup_printf ("channel-%s", chorus_channel_get_id (channel));
 }
 
+static void
+save_last_read (ChorusWindow  *self,
+                ChorusChannel *channel)
+{
+  g_autoptr(GVariant) stored = g_settings_get_value (self->settings, "last-read");
+  const char *channel_id = chorus_channel_get_id (channel);
+  gint64 last_read = chorus_channel_list_get_last_read (self->channels, channel_id);
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *id;
+  gint64 value;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{sx}"));
+  g_variant_iter_init (&iter, stored);
+  while (g_variant_iter_next (&iter, "{&sx}", &id, &value))
+    {
+      if (g_strcmp0 (id, channel_id) == 0 && value == last_read)
+        {
+          g_variant_builder_clear (&builder);
+          return;
+        }
+
+      if (g_strcmp0 (id, channel_id) != 0)
+        g_variant_builder_add (&builder, "{sx}", id, value);
+    }
+
+  g_variant_builder_add (&builder, "{sx}", channel_id, last_read);
+  g_settings_set_value (self->settings, "last-read", g_variant_builder_end (&builder));
+}
+
+static void
+load_last_read (ChorusWindow *self)
+{
+  g_autoptr(GVariant) stored = g_settings_get_value (self->settings, "last-read");
+  GVariantIter iter;
+  const char *id;
+  gint64 last_read;
+
+  g_variant_iter_init (&iter, stored);
+  while (g_variant_iter_next (&iter, "{&sx}", &id, &last_read))
+    chorus_channel_list_set_last_read (self->channels, id, last_read);
+}
+
 /* Messages count as read when the user can see the newest one. */
 static void
 mark_current_read (ChorusWindow *self)
@@ -77,6 +120,7 @@ mark_current_read (ChorusWindow *self)
     return;
 
   chorus_channel_list_mark_read (self->channels, channel);
+  save_last_read (self, channel);
 
   notification_id = build_notification_id (channel);
   if (application != NULL)
@@ -198,6 +242,17 @@ adjustment_bounds_changed_cb (ChorusWindow  *self,
     follow_newest_later (self);
 }
 
+/* Without channels yet, the server has not answered: say so instead of
+ * showing an empty window. */
+static void
+show_connecting_page (ChorusWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_page), TRUE);
+  adw_status_page_set_title (self->empty_page, _("Connecting…"));
+  adw_status_page_set_description (self->empty_page,
+                                   _("Chorus is trying to reach the server, and keeps trying."));
+}
+
 static void
 update_empty_page (ChorusWindow *self)
 {
@@ -205,7 +260,13 @@ update_empty_page (ChorusWindow *self)
   g_autofree char *description = NULL;
   gboolean empty;
 
-  empty = self->messages != NULL && channel != NULL &&
+  if (channel == NULL)
+    {
+      show_connecting_page (self);
+      return;
+    }
+
+  empty = self->messages != NULL &&
           !chorus_message_list_is_loading (self->messages) &&
           g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0;
   gtk_widget_set_visible (GTK_WIDGET (self->empty_page), empty);
@@ -215,6 +276,7 @@ update_empty_page (ChorusWindow *self)
   /* Translators: under "No Messages Yet" in an empty channel; %s is the
    * channel name. */
   description = g_strdup_printf (_("Be the first to write in #%s."), chorus_channel_get_name (channel));
+  adw_status_page_set_title (self->empty_page, _("No Messages Yet"));
   adw_status_page_set_description (self->empty_page, description);
 }
 
@@ -265,6 +327,7 @@ message_discard_cb (ChorusWindow     *self,
                     ChorusMessage    *message,
                     ChorusMessageRow *row)
 {
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
   chorus_outbox_discard (self->outbox, message);
 }
 
@@ -348,6 +411,7 @@ show_channel (ChorusWindow  *self,
 
   self->stick_to_bottom = TRUE;
   update_jump_button (self);
+  g_signal_group_set_target (self->channel_signals, channel);
   gtk_list_view_set_model (self->message_view, GTK_SELECTION_MODEL (selection));
   update_empty_page (self);
   mark_current_read (self);
@@ -408,7 +472,22 @@ connection_state_changed_cb (ChorusWindow *self,
 {
   gboolean online = chorus_client_get_connection_state (client) == CHORUS_CONNECTION_CONNECTED;
 
-  gtk_revealer_set_reveal_child (self->offline_revealer, !online);
+  gtk_revealer_set_reveal_child (self->offline_revealer, !online || self->auth_rejected);
+}
+
+/* A rejected token leaves the connection up but every query failing, so
+ * the banner says why instead of showing an empty window. */
+static void
+auth_changed_cb (ChorusWindow *self,
+                 gboolean      authenticated,
+                 ChorusClient *client)
+{
+  self->auth_rejected = !authenticated;
+  gtk_label_set_text (self->offline_label,
+                      self->auth_rejected
+                      ? _("The server did not accept your sign-in token. Check the file given with --token-file.")
+                      : _("Offline. Messages you send wait here until the connection is back."));
+  connection_state_changed_cb (self, NULL, client);
 }
 
 static ChorusChannel *
@@ -482,6 +561,19 @@ focus_channel_search (GtkWidget *widget,
   return TRUE;
 }
 
+/* Server errors can be long; a dialog shows them whole, where a toast
+ * would cut them off. */
+static void
+show_error_dialog (ChorusWindow *self,
+                   const char   *heading,
+                   const char   *body)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 create_channel_cb (GObject      *object,
                    GAsyncResult *result,
@@ -495,13 +587,12 @@ create_channel_cb (GObject      *object,
   id = chorus_client_mutation_finish (CHORUS_CLIENT (object), result, &error);
   if (id == NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("Could not create the channel: %s"), error->message);
-
-      _chorus_window_show_toast (self, text);
+      show_error_dialog (self, _("Could Not Create the Channel"), error->message);
       return;
     }
 
   chorus_window_select_channel (self, name);
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
 static void
@@ -548,6 +639,12 @@ setup_channels (ChorusWindow *self)
 {
   self->channels = chorus_channel_list_new (self->client);
   chorus_channel_list_set_own_author (self->channels, self->author);
+  load_last_read (self);
+
+  /* Messages that arrive in the open channel are read as they come. */
+  self->channel_signals = g_signal_group_new (CHORUS_TYPE_CHANNEL);
+  g_signal_group_connect_object (self->channel_signals, "notify::unread-count",
+                                 G_CALLBACK (current_unread_changed_cb), self, G_CONNECT_SWAPPED);
   self->channel_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->channels)));
   gtk_list_view_set_model (self->channel_view, GTK_SELECTION_MODEL (self->channel_selection));
 
@@ -558,6 +655,7 @@ setup_channels (ChorusWindow *self)
   g_signal_connect_object (self->channels, "items-changed",
                            G_CALLBACK (current_unread_changed_cb), self, G_CONNECT_SWAPPED);
   selected_channel_changed_cb (self, NULL, self->channel_selection);
+  update_empty_page (self);
 }
 
 static void
@@ -579,6 +677,8 @@ chorus_window_constructed (GObject *object)
   g_signal_connect_object (self->client, "notify::connection-state",
                            G_CALLBACK (connection_state_changed_cb), self, G_CONNECT_SWAPPED);
   connection_state_changed_cb (self, NULL, self->client);
+  g_signal_connect_object (self->client, "auth-changed",
+                           G_CALLBACK (auth_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (current_unread_changed_cb), NULL);
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
@@ -592,6 +692,7 @@ chorus_window_dispose (GObject *object)
     g_clear_signal_handler (&self->follow_handler, gtk_widget_get_frame_clock (GTK_WIDGET (self)));
   gtk_widget_dispose_template (GTK_WIDGET (self), CHORUS_TYPE_WINDOW);
   g_clear_object (&self->editing);
+  g_clear_object (&self->channel_signals);
   g_clear_object (&self->settings);
   g_clear_object (&self->messages);
   g_clear_object (&self->channel_selection);
@@ -698,6 +799,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, message_view);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, new_channel_entry);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, new_channel_popover);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, window_title);

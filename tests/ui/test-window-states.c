@@ -205,6 +205,42 @@ test_controls_have_names (Fixture       *fixture,
                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
 }
 
+/* A server that never answers leaves no channels: the window says it is
+ * connecting instead of staying blank. */
+static void
+test_unreachable_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_dir_make_tmp ("chorus-test-XXXXXX", &error);
+  g_autofree char *database = g_build_filename (folder, "chorus.sqlite", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(ChorusClient) client = NULL;
+  ChorusServerThread *server;
+  ChorusWindow *window;
+
+  /* A port that was just free: nothing listens there any more. */
+  server = chorus_server_thread_start (database, 0, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("http://127.0.0.1:%u", chorus_server_thread_get_port (server));
+  chorus_server_thread_stop (server);
+
+  client = chorus_client_new_for_url (url, &error);
+  g_assert_no_error (error);
+  chorus_client_start (client);
+  window = g_object_new (CHORUS_TYPE_WINDOW, "client", client, "author", "Ada", NULL);
+  g_object_ref_sink (window);
+  gtk_window_present (GTK_WINDOW (window));
+
+  chorus_assert_eventually (gtk_revealer_get_reveal_child (window->offline_revealer));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->empty_page)));
+  g_assert_cmpstr (adw_status_page_get_title (window->empty_page), ==, "Connecting…");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+  chorus_client_stop (client);
+  chorus_test_remove_dir (folder);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -219,6 +255,8 @@ main (int   argc,
               fixture_set_up, test_failed_send_not_blocking, fixture_tear_down);
   g_test_add ("/ui/window-states/controls-have-names", Fixture, NULL,
               fixture_set_up, test_controls_have_names, fixture_tear_down);
+
+  g_test_add_func ("/ui/window-states/unreachable-server", test_unreachable_server);
 
   return g_test_run ();
 }
