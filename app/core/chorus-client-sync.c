@@ -473,8 +473,8 @@ parse_response (JsonObject  *frame,
 }
 
 /* Handles a MutationResponse or an ActionResponse. A response for an
- * unknown or already completed request is ignored, as the server may
- * answer a request that was sent again after a reconnect twice. */
+ * unknown or already completed request is ignored, because the server
+ * may respond twice to a request that was sent again after a reconnect. */
 static gboolean
 handle_response (ChorusClient  *self,
                  JsonObject    *frame,

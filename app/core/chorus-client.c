@@ -895,7 +895,7 @@ chorus_client_action_finish (ChorusClient  *self,
  *
  * Authenticates the session with user tokens from @fetch_token. The token
  * is sent at once when connected, and on every new socket before the
- * query set. ChorusClient::auth-changed tells whether the server took it.
+ * query set. ChorusClient::auth-changed reports whether the server accepted it.
  */
 void
 chorus_client_set_auth (ChorusClient        *self,
@@ -920,7 +920,7 @@ chorus_client_set_auth (ChorusClient        *self,
 /**
  * chorus_client_clear_auth:
  *
- * Drops the token provider and tells the server that the session has no
+ * Drops the token provider and informs the server that the session has no
  * user any more. ChorusClient::auth-changed is not emitted, as in the
  * convex npm client.
  */

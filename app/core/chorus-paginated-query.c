@@ -163,7 +163,7 @@ get_optional_string (JsonObject *object,
 }
 
 /* A loaded page is split when the server sent a splitCursor and either
- * asks for a split or the page grew past twice the first page's size. */
+ * requests a split or the page grew past twice the first page's size. */
 static gboolean
 should_split (ChorusPaginatedQuery *self,
               JsonObject           *result)

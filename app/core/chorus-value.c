@@ -368,7 +368,7 @@ copy_unsealed_array (JsonArray *array)
 }
 
 /* Copies the unsealed parts of @node and references the sealed ones,
- * which nobody may change. A non-finite double becomes null, as in the
+ * which no code may change. A non-finite double becomes null, as in the
  * canonical text. */
 static JsonNode *
 copy_unsealed (JsonNode *node)

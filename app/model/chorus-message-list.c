@@ -200,7 +200,7 @@ same_local_day (gint64 a_ms,
 }
 
 /* Rows react to notify::starts-group and notify::starts-day only, so a
- * new message changes at most its own flags and nobody else's. */
+ * new message changes at most its own flags and no other message's. */
 static void
 update_position_flags (ChorusMessageList *self)
 {
@@ -229,7 +229,7 @@ update_position_flags (ChorusMessageList *self)
 }
 
 /* The first history page also covers the live window of
- * `messages:list`, so it asks for that many rows more. */
+ * `messages:list`, so it requests that many rows more. */
 #define LIVE_WINDOW 100
 #define HISTORY_PAGE 50
 

@@ -244,7 +244,7 @@ chorus_message_class_init (ChorusMessageClass *klass)
 
   /* Whether the message shows its author: it comes first, after another
    * author's message, after a long pause, or on a new day. The list that
-   * holds the message sets it. */
+   * contains the message sets it. */
   properties[PROP_STARTS_GROUP] =
     g_param_spec_boolean ("starts-group", NULL, NULL, TRUE,
                           (G_PARAM_READABLE |

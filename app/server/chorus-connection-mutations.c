@@ -203,7 +203,7 @@ take_mutation_token (ChorusConnection  *self,
 }
 
 /* Checks what may stop a mutation before it runs. A replayed mutation
- * passes none of these again: its answer is already stored. */
+ * passes none of these again: its response is already stored. */
 static gboolean
 check_mutation (ChorusConnection  *self,
                 GError           **error)
@@ -235,7 +235,7 @@ pending_mutation_new (ChorusConnection *self,
  * Checks a Mutation and queues it for the server's next group commit.
  * The checks see the frame and the caller as they were on arrival. A
  * replay or a failed check that has no queued mutation of this connection
- * before it is answered at once.
+ * before it gets its response at once.
  */
 gboolean
 chorus_connection_handle_mutation (ChorusConnection  *self,

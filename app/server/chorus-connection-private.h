@@ -100,7 +100,7 @@ struct _ChorusConnection
   double  mutation_tokens;
   gint64  mutation_refill_time;
 
-  /* The member that holds a NUL character in the frame being handled. */
+  /* The member that contains a NUL character in the frame being handled. */
   char   *nul_field;
 
   /* Mutations of this connection that wait for the group commit. */

@@ -146,7 +146,7 @@ append_modifications (GString   *text,
   g_string_append (text, "]}");
 }
 
-/* Returns the Transition frame that starts with @prefix and holds
+/* Returns the Transition frame that starts with @prefix and contains
  * @modifications. Connections at the same versions that get the same
  * modifications share one frame from @cache, so each distinct frame is
  * written once per commit. */
@@ -165,7 +165,7 @@ lookup_frame (GString            *prefix,
     }
 
   /* The texts are shared GRefStrings, so their addresses identify them
-   * while the cache holds the results. */
+   * while the cache keeps the results. */
   key = g_string_new_len (prefix->str, prefix->len);
   for (guint i = 0; modifications != NULL && i < modifications->len; i++)
     g_string_append_printf (key, "\n%p", modifications->pdata[i]);
@@ -526,7 +526,7 @@ apply_modification (ChorusConnection  *self,
   return FALSE;
 }
 
-/* Applies a ModifyQuerySet and answers with one Transition that holds the
+/* Applies a ModifyQuerySet and responds with one Transition that contains the
  * results of every added query. */
 gboolean
 chorus_connection_modify_query_set (ChorusConnection  *self,

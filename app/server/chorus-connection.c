@@ -196,8 +196,8 @@ chorus_connection_check_authenticated (ChorusConnection  *self,
   return FALSE;
 }
 
-/* Fails when the frame being handled holds a NUL character in a string,
- * naming the member that holds it. */
+/* Fails when the frame being handled contains a NUL character in a string,
+ * naming the member that contains it. */
 gboolean
 chorus_connection_check_nul (ChorusConnection  *self,
                              GError           **error)

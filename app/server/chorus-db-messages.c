@@ -104,7 +104,7 @@ has_older_message (ChorusDb    *self,
 
 /*
  * Returns one page of a channel's messages, newest first. The page starts
- * below sequence number @cursor (0 means the newest message) and holds
+ * below sequence number @cursor (0 means the newest message) and contains
  * @num_items messages, or, when @end_cursor is not 0, every message down
  * to sequence number @end_cursor whatever their number. @out_end is the
  * sequence number the page ends at, which is the next page's cursor, and

@@ -145,7 +145,7 @@ chorus_protocol_get_array (JsonObject  *object,
 }
 
 /* Reads the "args" field of an Add or a Mutation: a one-element array that
- * holds the arguments object. Missing args mean {}. */
+ * contains the arguments object. Missing args mean {}. */
 gboolean
 chorus_protocol_get_args (JsonObject  *object,
                           JsonObject **out_args,
@@ -176,7 +176,7 @@ chorus_protocol_get_args (JsonObject  *object,
 }
 
 /* Tells whether the JSON string token that starts after the quote at
- * @start holds a \u0000 escape, and moves *@end to its closing quote. */
+ * @start contains a \u0000 escape, and moves *@end to its closing quote. */
 static gboolean
 scan_string (const char  *text,
              gsize        length,
@@ -205,7 +205,7 @@ scan_string (const char  *text,
  * Finds a NUL character in the strings of the JSON text @text. json-glib
  * decodes a \u0000 escape but hands out NUL-terminated strings, so such a
  * string would silently end early. Returns NULL when there is none, or the
- * name of the object member whose key or value holds it (the empty string
+ * name of the object member whose key or value contains it (the empty string
  * at the top level). A raw NUL byte counts too.
  */
 char *

@@ -40,7 +40,7 @@ struct _ChorusServer
  * re-adds every subscription after a reconnect stays far below this. */
 #define DEFAULT_MAX_INCOMING_BYTES (1024 * 1024)
 
-/* A client that falls this far behind is disconnected. It holds 800
+/* A client that falls this far behind is disconnected. That is 800
  * Transitions of a full messages:list (100 messages of 200 bytes). */
 #define DEFAULT_MAX_OUTBOUND_BYTES (16 * 1024 * 1024)
 

@@ -165,8 +165,8 @@ provide_token (ChorusClient *client,
   return g_strdup (user_data);
 }
 
-/* The token file holds the token on its first line, as chorus-server's
- * token files hold one per user. */
+/* The token file contains the token on its first line, as chorus-server's
+ * token files contain one per user. */
 static gboolean
 use_token_file (ChorusApplication  *self,
                 GError            **error)

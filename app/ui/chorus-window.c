@@ -242,7 +242,7 @@ adjustment_bounds_changed_cb (ChorusWindow  *self,
     follow_newest_later (self);
 }
 
-/* Without channels yet, the server has not answered: say so instead of
+/* Without channels yet, the server has not responded, so say so instead of
  * showing an empty window. */
 static void
 show_connecting_page (ChorusWindow *self)
@@ -476,7 +476,7 @@ connection_state_changed_cb (ChorusWindow *self,
 }
 
 /* A rejected token leaves the connection up but every query failing, so
- * the banner says why instead of showing an empty window. */
+ * the banner gives the reason instead of showing an empty window. */
 static void
 auth_changed_cb (ChorusWindow *self,
                  gboolean      authenticated,

@@ -223,7 +223,7 @@ chorus_fake_transport_get_sent (ChorusFakeTransport *self)
   return self->sent;
 }
 
-/* Returns (transfer full) the frames sent so far and forgets them. */
+/* Returns (transfer full) the frames sent so far and clears the list. */
 GPtrArray *
 chorus_fake_transport_take_sent (ChorusFakeTransport *self)
 {

@@ -262,7 +262,7 @@ test_confirmation_in_place (Fixture       *fixture,
   client_id = g_strdup (chorus_message_get_client_id (message));
   g_signal_connect (message, "notify", G_CALLBACK (notify_cb), &notifies);
 
-  /* Appended at once, before any frame was answered. */
+  /* Appended at once, before any frame got a response. */
   g_assert_cmpuint (n_items (fixture), ==, 2);
   g_assert_true (peek_item (fixture, 1) == message);
   g_assert_cmpuint (fixture->changes->len, ==, 1);

@@ -17,7 +17,7 @@
 
 /*
  * Feeds every frame of tests/corpus/to-client to a ChorusClient over a real
- * libsoup WebSocket from a scripted server on 127.0.0.1. The folder says
+ * libsoup WebSocket from a scripted server on 127.0.0.1. The folder name states
  * what must happen:
  * - reject: the client closes the socket with a close reason, reconnects,
  *   and takes the next valid Transition.
@@ -298,7 +298,7 @@ check_rejected (Harness    *h,
   g_assert_nonnull (reason);
   assert_recovers (h);
 
-  /* 1006 says only that the socket went away, not what was wrong. */
+  /* 1006 only reports that the socket went away, not what was wrong. */
   if (g_str_equal (reason, "closed with code 1006"))
     report_failure (name, "the close reason does not name the error");
 }

@@ -17,7 +17,7 @@
  * process over a real WebSocket. Each case gets a fresh server, so a crash
  * shows as a failed case instead of ending the test program.
  * - reject/NAME.frame: sent after a valid Connect ("first-" files instead
- *   of it). The server answers with an error (a close reason or a failed
+ *   of it). The server responds with an error (a close reason or a failed
  *   MutationResponse), never with success, and keeps serving.
  * - mutation/NAME.json: messages:send arguments. "reject-" must fail,
  *   "keep-" must store the body unchanged, "clean-" must fail or store
@@ -28,7 +28,7 @@
   "{\"type\":\"Connect\",\"sessionId\":\"corpus\",\"connectionCount\":0," \
   "\"lastCloseReason\":null,\"clientTs\":1}"
 
-/* How long the server has to answer a frame. */
+/* How long the server has to respond to a frame. */
 #define ANSWER_WAIT_MS 5000
 
 static const struct {

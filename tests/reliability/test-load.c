@@ -379,7 +379,7 @@ server_rss_kib (RelServerProcess *server,
 
 /* NOTE: AddressSanitizer keeps 256 MiB of freed memory in quarantine and
  * adds redzones to every block: its server grew by about 150 KiB per
- * client and 420 MiB across delivery, which says nothing about leaks.
+ * client and 420 MiB across delivery, which shows nothing about leaks.
  * Only builds without it check the bounds. */
 static void
 assert_memory_bounded (gsize idle_kib,

@@ -166,7 +166,7 @@ test_sigstop (void)
 #define START_TS "AAAAAAAAAAA="
 #define END_TS "AQAAAAAAAAA="
 
-/* Answers a ModifyQuerySet with an empty list. */
+/* Responds to a ModifyQuerySet with an empty list. */
 static void
 answer_query_set (SoupWebsocketConnection *ws,
                   const char              *text)

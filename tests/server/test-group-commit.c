@@ -208,7 +208,7 @@ test_failure_isolated (Fixture       *fixture,
 
 /* Twenty mutations of one connection in one group, a repeated request id
  * among them, then a ModifyQuerySet: responses come in arrival order with
- * increasing timestamps, and the query set change sees every commit. */
+ * increasing timestamps, and the query set change reflects every commit. */
 static void
 test_arrival_order (Fixture       *fixture,
                     gconstpointer  data)

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The message view under Xvfb with a busy channel: it opens at the
- * newest message, follows new ones while at the bottom, and holds still
+ * newest message, follows new ones while at the bottom, and stays still
  * while the user reads history, whatever arrives.
  */
 

@@ -205,7 +205,7 @@ test_controls_have_names (Fixture       *fixture,
                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
 }
 
-/* A server that never answers leaves no channels: the window says it is
+/* A server that never responds leaves no channels: the window says it is
  * connecting instead of staying blank. */
 static void
 test_unreachable_server (void)

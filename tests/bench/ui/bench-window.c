@@ -236,7 +236,7 @@ main (int   argc,
   fill_database (database);
   filled_at = g_get_monotonic_time ();
 
-  /* The launch starts here, with a database that already holds the
+  /* The launch starts here, with a database that already contains the
    * history, as it would on an ordinary start. */
   main_start = filled_at;
   gtk_init ();
