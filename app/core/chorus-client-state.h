@@ -62,6 +62,7 @@ typedef struct
   JsonNode              *result;    /* sealed, once completed */
   gint64                 ts;        /* commit ts, once completed */
   GError                *error;     /* set when it failed */
+  ChorusUpdateMemo      *memo;      /* from the update's last run */
 } ChorusRequest;
 
 typedef struct
@@ -103,6 +104,10 @@ struct _ChorusClient
   /* The server results of the subscribed queries without the updates,
    * that each recomputation starts from, or NULL until built again */
   ChorusLocalStore     *server_view;
+  /* The server view and the update memos the last recomputation used,
+   * to tell which updates need to run again. */
+  ChorusLocalStore     *last_server_view;
+  GPtrArray            *ran_memos;
   GSource              *reconnect_source;
   GSource              *inactivity_source;
   GPtrArray            *chunks;

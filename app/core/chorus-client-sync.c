@@ -721,18 +721,26 @@ _chorus_client_run_update (ChorusClient     *self,
                            ChorusRequest    *request,
                            ChorusLocalStore *store)
 {
+  g_autoptr(ChorusUpdateMemo) memo = NULL;
   g_autoptr(GError) error = NULL;
   gboolean success;
 
   g_assert (CHORUS_IS_CLIENT (self));
   g_assert (request->update != NULL);
 
+  memo = _chorus_update_memo_new ();
   _chorus_local_store_begin_update (store);
+  _chorus_local_store_record (store, memo);
   success = request->update (store, request->args, request->update_data, &error);
+  _chorus_local_store_record (store, NULL);
   if (!check_sealed_values (self, request, store))
     return FALSE;
   if (success)
-    return TRUE;
+    {
+      g_clear_pointer (&request->memo, _chorus_update_memo_unref);
+      request->memo = g_steal_pointer (&memo);
+      return TRUE;
+    }
 
   if (error == NULL)
     g_set_error (&error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
@@ -777,9 +785,35 @@ _chorus_client_list_queries (ChorusClient *self)
   return g_ptr_array_ref (self->sorted_queries);
 }
 
+/* Runs @request's update on @view unless its last run read nothing in
+ * @dirty, in which case its writes are made again. Returns FALSE when
+ * the update fails. */
+static gboolean
+refresh_update (ChorusClient     *self,
+                ChorusRequest    *request,
+                ChorusLocalStore *view,
+                GHashTable       *dirty)
+{
+  if (request->memo != NULL && !_chorus_update_memo_is_stale (request->memo, dirty))
+    {
+      _chorus_local_store_replay (view, request->memo);
+      return TRUE;
+    }
+
+  /* What it wrote before may now be gone or different, for later updates. */
+  if (request->memo != NULL)
+    _chorus_update_memo_mark_writes (request->memo, dirty);
+  if (!_chorus_client_run_update (self, request, view))
+    return FALSE;
+
+  _chorus_update_memo_mark_writes (request->memo, dirty);
+  return TRUE;
+}
+
 static void
 run_updates (ChorusClient     *self,
              ChorusLocalStore *view,
+             GHashTable       *dirty,
              GPtrArray        *finished)
 {
   GList *link = self->requests.head;
@@ -789,7 +823,7 @@ run_updates (ChorusClient     *self,
       GList *next = link->next;
       ChorusRequest *request = link->data;
 
-      if (request->update != NULL && !_chorus_client_run_update (self, request, view))
+      if (request->update != NULL && !refresh_update (self, request, view, dirty))
         {
           g_queue_delete_link (&self->requests, link);
           g_ptr_array_add (finished, request);
@@ -798,6 +832,54 @@ run_updates (ChorusClient     *self,
         }
       link = next;
     }
+}
+
+/* Adds the writes of every update that ran last time but is gone now. */
+static void
+mark_retired_writes (ChorusClient *self,
+                     GHashTable   *dirty)
+{
+  g_autoptr(GHashTable) current = g_hash_table_new (NULL, NULL);
+
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    g_hash_table_add (current, ((ChorusRequest *) link->data)->memo);
+
+  for (guint i = 0; i < self->ran_memos->len; i++)
+    {
+      ChorusUpdateMemo *memo = g_ptr_array_index (self->ran_memos, i);
+
+      if (!g_hash_table_contains (current, memo))
+        _chorus_update_memo_mark_writes (memo, dirty);
+    }
+}
+
+static void
+remember_memos (ChorusClient *self)
+{
+  g_ptr_array_set_size (self->ran_memos, 0);
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    {
+      ChorusRequest *request = link->data;
+
+      if (request->memo != NULL)
+        g_ptr_array_add (self->ran_memos, _chorus_update_memo_ref (request->memo));
+    }
+}
+
+/* Returns the queries, as token -> canonical path, whose value may differ
+ * from the last recomputation before any update runs: server results
+ * that changed, and what updates that are gone wrote. */
+static GHashTable *
+take_dirty_queries (ChorusClient *self)
+{
+  GHashTable *dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  _chorus_local_store_find_dirty (self->last_server_view, self->server_view, dirty);
+  g_clear_pointer (&self->last_server_view, _chorus_local_store_free);
+  self->last_server_view = _chorus_local_store_copy (self->server_view);
+  mark_retired_writes (self, dirty);
+
+  return dirty;
 }
 
 /* Returns a new view of the server results of the subscribed queries,
@@ -827,8 +909,11 @@ build_server_view (ChorusClient *self)
 }
 
 /* Rebuilds the view from the server results of the subscribed queries
- * and replays the remaining optimistic updates in request order. Updates
- * that fail now are removed and added to @finished. When an update
+ * and replays the remaining optimistic updates in request order. An
+ * update is a function of what it reads, so it runs again only when a
+ * query it read may have changed. Otherwise its last writes are made
+ * again, and a Transition about one channel runs no update of another.
+ * Updates that fail now are removed and added to @finished. When an update
  * changed a server result in place, the result is restored and the
  * replay starts over without that update. */
 void
@@ -839,14 +924,19 @@ _chorus_client_recompute (ChorusClient *self,
 
   do
     {
+      g_autoptr(GHashTable) dirty = NULL;
+
       self->results_restored = FALSE;
       view = build_server_view (self);
-      run_updates (self, view, finished);
+      dirty = take_dirty_queries (self);
+      run_updates (self, view, dirty, finished);
 
       g_clear_pointer (&self->view, _chorus_local_store_free);
       self->view = view;
     }
   while (self->results_restored);
+
+  remember_memos (self);
 }
 
 /* Rebuilds the view after server results were restored outside a

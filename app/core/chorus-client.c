@@ -116,6 +116,7 @@ _chorus_client_request_free (ChorusRequest *request)
   g_free (request->udf_path);
   g_clear_pointer (&request->args, json_node_unref);
   g_clear_pointer (&request->result, json_node_unref);
+  g_clear_pointer (&request->memo, _chorus_update_memo_unref);
   g_clear_error (&request->error);
   g_clear_object (&request->task);
   g_free (request);
@@ -212,6 +213,8 @@ chorus_client_finalize (GObject *object)
   g_clear_pointer (&self->server_results, g_hash_table_unref);
   g_clear_pointer (&self->view, _chorus_local_store_free);
   g_clear_pointer (&self->server_view, _chorus_local_store_free);
+  g_clear_pointer (&self->last_server_view, _chorus_local_store_free);
+  g_clear_pointer (&self->ran_memos, g_ptr_array_unref);
   g_clear_pointer (&self->chunks, g_ptr_array_unref);
   g_clear_pointer (&self->chunk_transition_id, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -293,6 +296,7 @@ chorus_client_init (ChorusClient *self)
   self->server_results = g_hash_table_new_full (NULL, NULL, NULL,
                                                 (GDestroyNotify) _chorus_client_server_result_free);
   self->view = _chorus_local_store_new ();
+  self->ran_memos = g_ptr_array_new_with_free_func ((GDestroyNotify) _chorus_update_memo_unref);
   g_queue_init (&self->requests);
 
   self->client_backoff_ms = CHORUS_CLIENT_BACKOFF_MS;

@@ -48,9 +48,30 @@ void              _chorus_local_store_put    (ChorusLocalStore *self,
                                               const GError     *error,
                                               ChorusSealRecord *record);
 guint64           _chorus_local_store_hash_shape    (JsonNode         *node);
+void              _chorus_local_store_find_dirty    (ChorusLocalStore *before,
+                                                     ChorusLocalStore *after,
+                                                     GHashTable       *dirty);
+
+/* The reads and writes of one run of an optimistic update. A later
+ * recomputation replays the writes instead of running the update again
+ * when nothing the update read has changed. */
+typedef struct _ChorusUpdateMemo ChorusUpdateMemo;
+
+ChorusUpdateMemo *_chorus_update_memo_new         (void);
+ChorusUpdateMemo *_chorus_update_memo_ref         (ChorusUpdateMemo *memo);
+void              _chorus_update_memo_unref       (ChorusUpdateMemo *memo);
+gboolean          _chorus_update_memo_is_stale    (ChorusUpdateMemo *memo,
+                                                   GHashTable       *dirty);
+void              _chorus_update_memo_mark_writes (ChorusUpdateMemo *memo,
+                                                   GHashTable       *dirty);
+void              _chorus_local_store_record      (ChorusLocalStore *self,
+                                                   ChorusUpdateMemo *memo);
+void              _chorus_local_store_replay      (ChorusLocalStore *self,
+                                                   ChorusUpdateMemo *memo);
 void              _chorus_local_store_begin_update  (ChorusLocalStore *self);
 const char       *_chorus_local_store_find_changed  (ChorusLocalStore *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusLocalStore, _chorus_local_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChorusUpdateMemo, _chorus_update_memo_unref)
 
 G_END_DECLS

@@ -31,6 +31,18 @@ struct _ChorusLocalStore
   GHashTable *fingerprints;
   /* ChorusHandedValue, for the current update */
   GArray     *handed;
+  /* The record of the running update's reads and writes, or NULL */
+  ChorusUpdateMemo *recording;
+};
+
+struct _ChorusUpdateMemo
+{
+  guint       ref_count;
+  GHashTable *read_tokens;
+  /* Paths listed with get_all_queries(), which any new or changed entry
+   * on that path can change. */
+  GHashTable *read_paths;
+  GPtrArray  *writes;  /* ChorusViewEntry, in the order they were made */
 };
 
 static void
@@ -184,6 +196,147 @@ _chorus_local_store_put (ChorusLocalStore *self,
   entry->value = value;
   entry->error = error ? g_error_copy (error) : NULL;
   entry->record = record;
+}
+
+ChorusUpdateMemo *
+_chorus_update_memo_new (void)
+{
+  ChorusUpdateMemo *memo = g_new0 (ChorusUpdateMemo, 1);
+
+  memo->ref_count = 1;
+  memo->read_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  memo->read_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  memo->writes = g_ptr_array_new_with_free_func ((GDestroyNotify) view_entry_unref);
+
+  return memo;
+}
+
+ChorusUpdateMemo *
+_chorus_update_memo_ref (ChorusUpdateMemo *memo)
+{
+  memo->ref_count++;
+  return memo;
+}
+
+void
+_chorus_update_memo_unref (ChorusUpdateMemo *memo)
+{
+  if (memo == NULL || --memo->ref_count > 0)
+    return;
+
+  g_hash_table_unref (memo->read_tokens);
+  g_hash_table_unref (memo->read_paths);
+  g_ptr_array_unref (memo->writes);
+  g_free (memo);
+}
+
+/* Returns TRUE when @memo's update read a query listed in @dirty, a
+ * table of token -> canonical path. */
+gboolean
+_chorus_update_memo_is_stale (ChorusUpdateMemo *memo,
+                              GHashTable       *dirty)
+{
+  GHashTableIter iter;
+  gpointer token, path;
+
+  if (g_hash_table_size (dirty) == 0)
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, dirty);
+  while (g_hash_table_iter_next (&iter, &token, &path))
+    {
+      if (g_hash_table_contains (memo->read_tokens, token) ||
+          g_hash_table_contains (memo->read_paths, path))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+mark_dirty (GHashTable *dirty,
+            const char *token,
+            const char *path)
+{
+  if (!g_hash_table_contains (dirty, token))
+    g_hash_table_insert (dirty, g_strdup (token), g_strdup (path));
+}
+
+/* Adds the queries that @memo's update wrote to @dirty. */
+void
+_chorus_update_memo_mark_writes (ChorusUpdateMemo *memo,
+                                 GHashTable       *dirty)
+{
+  for (guint i = 0; i < memo->writes->len; i++)
+    {
+      ChorusViewEntry *write = g_ptr_array_index (memo->writes, i);
+
+      mark_dirty (dirty, write->token, write->udf_path);
+    }
+}
+
+/* Makes the update that runs next on @self record into @memo, or stops
+ * recording when @memo is NULL. */
+void
+_chorus_local_store_record (ChorusLocalStore *self,
+                            ChorusUpdateMemo *memo)
+{
+  g_assert (self != NULL);
+
+  self->recording = memo;
+}
+
+/* Makes the writes of @memo's update again, in the same order. */
+void
+_chorus_local_store_replay (ChorusLocalStore *self,
+                            ChorusUpdateMemo *memo)
+{
+  for (guint i = 0; i < memo->writes->len; i++)
+    {
+      ChorusViewEntry *write = g_ptr_array_index (memo->writes, i);
+
+      _chorus_local_store_put (self, write->token, write->udf_path, write->args,
+                               write->value, NULL, NULL);
+    }
+}
+
+static void
+record_write (ChorusUpdateMemo *memo,
+              const char       *token,
+              const char       *path,
+              JsonNode         *args,
+              JsonNode         *value)
+{
+  ChorusViewEntry *write = view_entry_new (token, path, args);
+
+  write->value = value ? json_node_ref (value) : NULL;
+  g_ptr_array_add (memo->writes, write);
+}
+
+/* Adds to @dirty every query whose entry in @after is not the one in
+ * @before, and every query that @after lacks. Stores share an entry until
+ * one changes it, so a pointer comparison finds every change. With no
+ * @before, every query counts as changed. */
+void
+_chorus_local_store_find_dirty (ChorusLocalStore *before,
+                                ChorusLocalStore *after,
+                                GHashTable       *dirty)
+{
+  for (guint i = 0; i < after->entries->len; i++)
+    {
+      ChorusViewEntry *entry = g_ptr_array_index (after->entries, i);
+
+      if (before == NULL || g_hash_table_lookup (before->by_token, entry->token) != entry)
+        mark_dirty (dirty, entry->token, entry->udf_path);
+    }
+
+  for (guint i = 0; before != NULL && i < before->entries->len; i++)
+    {
+      ChorusViewEntry *entry = g_ptr_array_index (before->entries, i);
+
+      if (!g_hash_table_contains (after->by_token, entry->token))
+        mark_dirty (dirty, entry->token, entry->udf_path);
+    }
 }
 
 #define HASH_SEED  0xcbf29ce484222325ull
@@ -372,6 +525,9 @@ chorus_local_store_get_query (ChorusLocalStore *store,
 
   path = chorus_canonical_udf_path (udf_path);
   token = chorus_query_token (path, args);
+  if (store->recording != NULL)
+    g_hash_table_add (store->recording->read_tokens, g_strdup (token));
+
   entry = g_hash_table_lookup (store->by_token, token);
   if (entry == NULL)
     return NULL;
@@ -409,12 +565,12 @@ chorus_local_store_set_query (ChorusLocalStore *store,
   token = chorus_query_token (path, args);
   /* An existing entry keeps its arguments, so only a new one needs a copy. */
   entry = g_hash_table_lookup (store->by_token, token);
-  if (entry == NULL)
-    sealed_args = chorus_value_dup_args (args);
+  sealed_args = entry ? json_node_ref (entry->args) : chorus_value_dup_args (args);
   sealed_value = chorus_value_dup_sealed (value);
 
-  _chorus_local_store_put (store, token, path, entry ? entry->args : sealed_args,
-                           sealed_value, NULL, NULL);
+  _chorus_local_store_put (store, token, path, sealed_args, sealed_value, NULL, NULL);
+  if (store->recording != NULL)
+    record_write (store->recording, token, path, sealed_args, sealed_value);
 }
 
 static ChorusQueryEntry *
@@ -453,6 +609,8 @@ chorus_local_store_get_all_queries (ChorusLocalStore *store,
 
   path = chorus_canonical_udf_path (udf_path);
   queries = g_ptr_array_new_with_free_func ((GDestroyNotify) chorus_query_entry_free);
+  if (store->recording != NULL)
+    g_hash_table_add (store->recording->read_paths, g_strdup (path));
 
   for (guint i = 0; i < store->entries->len; i++)
     {

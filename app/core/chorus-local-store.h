@@ -28,9 +28,12 @@ typedef struct
 } ChorusQueryEntry;
 
 /*
- * An optimistic update. It runs once when the mutation is made and again,
- * in request order, on top of every new server result until the server's
- * result includes the mutation. Returning FALSE (with @error set) drops the
+ * An optimistic update. It runs once when the mutation is made, and it
+ * stays applied, in request order, on top of every new server result until
+ * the server's result includes the mutation. It must be a function of the
+ * mutation's arguments and of what it reads from @store: it runs again
+ * only when a query it read may have changed, and otherwise its last
+ * writes are made again. Returning FALSE (with @error set) drops the
  * update and fails the mutation.
  */
 typedef gboolean (*ChorusOptimisticUpdate) (ChorusLocalStore *store,

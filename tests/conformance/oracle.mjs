@@ -78,13 +78,19 @@ function runUpdateOps(ops, store, args) {
     const query = op.query ? queryOf(op.query) : null;
     const qargs = query ? jsonToConvex(query.args ?? {}) : null;
     if (op.op === "append") {
+      const target = op.target ? queryOf(op.target) : query;
       const current = store.getQuery(query.path, qargs);
-      if (current !== undefined) store.setQuery(query.path, qargs, [...current, args[op.from]]);
+      if (current !== undefined)
+        store.setQuery(target.path, jsonToConvex(target.args ?? {}), [...current, args[op.from]]);
     } else if (op.op === "set") {
       store.setQuery(query.path, qargs, op.loading ? undefined : jsonToConvex(op.value));
     } else if (op.op === "concat") {
+      // "target" names another query to write, for an update that reads
+      // one query and writes a second.
+      const target = op.target ? queryOf(op.target) : query;
       const current = store.getQuery(query.path, qargs);
-      store.setQuery(query.path, qargs, current === undefined ? op.ifLoading : current + op.suffix);
+      store.setQuery(target.path, jsonToConvex(target.args ?? {}),
+        current === undefined ? op.ifLoading : current + op.suffix);
     } else if (op.op === "get") {
       recorded[op.record] = describe(store.getQuery(query.path, qargs));
     } else if (op.op === "getAll") {

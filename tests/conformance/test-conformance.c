@@ -223,6 +223,14 @@ run_update_op (Runner            *runner,
       return FALSE;
     }
 
+  /* "target" names another query to write, for an update that reads
+   * one query and writes a second. */
+  if (json_object_has_member (op, "target"))
+    {
+      query = lookup_query (runner, json_object_get_member (op, "target"));
+      path = json_object_get_string_member (query, "path");
+    }
+
   if (value != NULL || g_str_equal (kind, "set"))
     chorus_local_store_set_query (store, path, query_args (query), value);
 
