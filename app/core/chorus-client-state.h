@@ -8,12 +8,13 @@
 
 #include "chorus-client-private.h"
 #include "chorus-local-store-private.h"
+#include "chorus-value.h"
 
 G_BEGIN_DECLS
 
 /* The client's internal state, shared by chorus-client.c (public API),
- * chorus-client-connection.c (the socket) and chorus-client-sync.c
- * (server frames, the view). */
+ * chorus-client-connection.c (the socket), chorus-client-sync.c (server
+ * frames) and chorus-client-view.c (the view). */
 
 #define CHORUS_CLIENT_BACKOFF_MS      100
 #define CHORUS_SERVER_BACKOFF_MS      1000
@@ -32,7 +33,7 @@ G_BEGIN_DECLS
 /* One subscribed query, shared by every subscription with its token. */
 typedef struct
 {
-  char      *token;
+  char      *token;  /* interned, see ChorusViewEntry */
   char      *udf_path;       /* canonical */
   JsonNode  *args;           /* sealed */
   guint      query_id;
@@ -106,8 +107,13 @@ struct _ChorusClient
   ChorusLocalStore     *server_view;
   /* The server view and the update memos the last recomputation used,
    * to tell which updates need to run again. */
-  ChorusLocalStore     *last_server_view;
+  GPtrArray            *last_server_view;  /* ChorusViewEntry */
   GPtrArray            *ran_memos;
+  /* Interned token -> interned path of each query whose value in the
+   * view may differ from what its subscriptions last got. */
+  GHashTable           *unnotified;
+  /* The rows of each query's last result, shared with the next one */
+  ChorusJsonCache      *json_cache;
   GSource              *reconnect_source;
   GSource              *inactivity_source;
   GPtrArray            *chunks;
@@ -189,7 +195,7 @@ gboolean _chorus_client_handle_auth_error  (ChorusClient *self,
                                             JsonObject   *frame,
                                             GError      **error);
 
-/* chorus-client-sync.c */
+/* chorus-client-sync.c and chorus-client-view.c */
 gboolean _chorus_client_handle_frame   (ChorusClient  *self,
                                         const char    *text,
                                         GError       **error);
@@ -211,6 +217,7 @@ void     _chorus_client_complete_request (ChorusClient *self,
                                         ChorusRequest *request,
                                         GError        *error);
 GPtrArray *_chorus_client_list_queries (ChorusClient *self);
+GHashTable *_chorus_client_new_token_table (void);
 void     _chorus_client_server_result_free (ChorusServerResult *result);
 
 G_END_DECLS

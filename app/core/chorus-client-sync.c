@@ -12,7 +12,8 @@
 #include "chorus-subscription-private.h"
 #include "chorus-value.h"
 
-/* Handling of server frames and the optimistic view built from them. */
+/* Handling of server frames. chorus-client-view.c builds the view from
+ * the results they bring. */
 
 static gboolean
 set_protocol_error (GError     **error,
@@ -249,6 +250,7 @@ apply_modification (ChorusClient *self,
   if (g_str_equal (type, "QueryRemoved"))
     {
       g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
+      chorus_json_cache_forget_query (self->json_cache, query_id);
       _chorus_client_forget_server_view (self);
       return;
     }
@@ -256,10 +258,15 @@ apply_modification (ChorusClient *self,
   result = g_new0 (ChorusServerResult, 1);
   if (g_str_equal (type, "QueryUpdated"))
     {
+      gboolean checked;
+
       value = json_object_get_member (modification, "value");
       result->value = value ? json_node_ref (value) : json_node_init_null (json_node_alloc ());
       json_node_seal (result->value);
-      check_result_value (result);
+      result->record.pristine = chorus_json_cache_take_text (self->json_cache, result->value,
+                                                             &checked);
+      if (!checked)
+        check_result_value (result);
     }
   else
     {
@@ -538,7 +545,7 @@ handle_assembled_transition (ChorusClient  *self,
     g_string_append (text, g_ptr_array_index (self->chunks, i));
   clear_chunks (self);
 
-  if (!(root = chorus_json_parse_frame (text->str, error)))
+  if (!(root = chorus_json_parse_frame (text->str, self->json_cache, error)))
     return FALSE;
 
   type = get_string (json_node_get_object (root), "type");
@@ -612,7 +619,7 @@ _chorus_client_handle_frame (ChorusClient  *self,
 
   g_assert (CHORUS_IS_CLIENT (self));
 
-  if (!(root = chorus_json_parse_frame (text, error)))
+  if (!(root = chorus_json_parse_frame (text, self->json_cache, error)))
     return FALSE;
 
   frame = json_node_get_object (root);
@@ -641,361 +648,4 @@ _chorus_client_handle_frame (ChorusClient  *self,
     return _chorus_client_handle_auth_error (self, frame, error);
 
   return set_protocol_error (error, "Unknown frame type “%s”", type);
-}
-
-/* Returns a new sealed node parsed from @result's pristine text, or NULL
- * when its value was never handed to an update or still matches that
- * text. */
-static JsonNode *
-dup_pristine (ChorusServerResult *result)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  g_autofree char *current = NULL;
-
-  if (result->value == NULL || result->record.pristine == NULL)
-    return NULL;
-
-  current = chorus_value_to_canonical_string (result->value);
-  if (g_str_equal (current, result->record.pristine))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, result->record.pristine, -1, NULL))
-    g_assert_not_reached ();
-
-  return json_node_ref (json_parser_get_root (parser));
-}
-
-/* Replaces every server result that an update changed in place with a
- * copy of the value as it arrived. */
-static void
-restore_server_results (ChorusClient *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->server_results);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      ChorusServerResult *result = value;
-      JsonNode *pristine = dup_pristine (result);
-
-      if (pristine == NULL)
-        continue;
-
-      json_node_unref (result->value);
-      result->value = pristine;
-      result->record.hash = _chorus_local_store_hash_shape (pristine);
-      self->results_restored = TRUE;
-      _chorus_client_forget_server_view (self);
-    }
-}
-
-/* Fails @request when its update changed a value that @store handed to
- * it, and repairs the server results the change reached. */
-static gboolean
-check_sealed_values (ChorusClient     *self,
-                     ChorusRequest    *request,
-                     ChorusLocalStore *store)
-{
-  const char *changed = _chorus_local_store_find_changed (store);
-
-  if (changed == NULL)
-    return TRUE;
-
-  g_warning ("Optimistic update of %s changed the value of query %s in place",
-             request->udf_path, changed);
-  request->error = g_error_new (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
-                                "Optimistic update of %s changed the sealed value of "
-                                "query %s. Copy a value before changing it.",
-                                request->udf_path, changed);
-  restore_server_results (self);
-
-  return FALSE;
-}
-
-/* Runs @request's optimistic update on @store. Returns FALSE and sets the
- * request's error when the update fails or changes a value it was handed. */
-gboolean
-_chorus_client_run_update (ChorusClient     *self,
-                           ChorusRequest    *request,
-                           ChorusLocalStore *store)
-{
-  g_autoptr(ChorusUpdateMemo) memo = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean success;
-
-  g_assert (CHORUS_IS_CLIENT (self));
-  g_assert (request->update != NULL);
-
-  memo = _chorus_update_memo_new ();
-  _chorus_local_store_begin_update (store);
-  _chorus_local_store_record (store, memo);
-  success = request->update (store, request->args, request->update_data, &error);
-  _chorus_local_store_record (store, NULL);
-  if (!check_sealed_values (self, request, store))
-    return FALSE;
-  if (success)
-    {
-      g_clear_pointer (&request->memo, _chorus_update_memo_unref);
-      request->memo = g_steal_pointer (&memo);
-      return TRUE;
-    }
-
-  if (error == NULL)
-    g_set_error (&error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
-                 "Optimistic update of %s failed", request->udf_path);
-  else if (error->domain != CHORUS_CLIENT_ERROR || error->code != CHORUS_CLIENT_ERROR_UPDATE_FAILED)
-    g_prefix_error (&error, "Optimistic update failed: ");
-
-  request->error = g_error_new_literal (CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
-                                        error->message);
-  return FALSE;
-}
-
-static int
-compare_query_ids (gconstpointer a,
-                   gconstpointer b)
-{
-  const ChorusQuery *qa = *(ChorusQuery * const *) a;
-  const ChorusQuery *qb = *(ChorusQuery * const *) b;
-
-  return (qa->query_id > qb->query_id) - (qa->query_id < qb->query_id);
-}
-
-/* Returns the subscribed queries in query id order, which is the order
- * the view and the ModifyQuerySet frames list them in. The array is
- * shared until a query is added or removed, so callers must not change
- * it; release it with g_ptr_array_unref(). */
-GPtrArray *
-_chorus_client_list_queries (ChorusClient *self)
-{
-  GHashTableIter iter;
-  gpointer query;
-
-  if (self->sorted_queries != NULL)
-    return g_ptr_array_ref (self->sorted_queries);
-
-  self->sorted_queries = g_ptr_array_new ();
-  g_hash_table_iter_init (&iter, self->queries);
-  while (g_hash_table_iter_next (&iter, NULL, &query))
-    g_ptr_array_add (self->sorted_queries, query);
-
-  g_ptr_array_sort (self->sorted_queries, compare_query_ids);
-  return g_ptr_array_ref (self->sorted_queries);
-}
-
-/* Runs @request's update on @view unless its last run read nothing in
- * @dirty, in which case its writes are made again. Returns FALSE when
- * the update fails. */
-static gboolean
-refresh_update (ChorusClient     *self,
-                ChorusRequest    *request,
-                ChorusLocalStore *view,
-                GHashTable       *dirty)
-{
-  if (request->memo != NULL && !_chorus_update_memo_is_stale (request->memo, dirty))
-    {
-      _chorus_local_store_replay (view, request->memo);
-      return TRUE;
-    }
-
-  /* What it wrote before may now be gone or different, for later updates. */
-  if (request->memo != NULL)
-    _chorus_update_memo_mark_writes (request->memo, dirty);
-  if (!_chorus_client_run_update (self, request, view))
-    return FALSE;
-
-  _chorus_update_memo_mark_writes (request->memo, dirty);
-  return TRUE;
-}
-
-static void
-run_updates (ChorusClient     *self,
-             ChorusLocalStore *view,
-             GHashTable       *dirty,
-             GPtrArray        *finished)
-{
-  GList *link = self->requests.head;
-
-  while (link != NULL)
-    {
-      GList *next = link->next;
-      ChorusRequest *request = link->data;
-
-      if (request->update != NULL && !refresh_update (self, request, view, dirty))
-        {
-          g_queue_delete_link (&self->requests, link);
-          g_ptr_array_add (finished, request);
-          if (self->results_restored)
-            return;
-        }
-      link = next;
-    }
-}
-
-/* Adds the writes of every update that ran last time but is gone now. */
-static void
-mark_retired_writes (ChorusClient *self,
-                     GHashTable   *dirty)
-{
-  g_autoptr(GHashTable) current = g_hash_table_new (NULL, NULL);
-
-  for (GList *link = self->requests.head; link != NULL; link = link->next)
-    g_hash_table_add (current, ((ChorusRequest *) link->data)->memo);
-
-  for (guint i = 0; i < self->ran_memos->len; i++)
-    {
-      ChorusUpdateMemo *memo = g_ptr_array_index (self->ran_memos, i);
-
-      if (!g_hash_table_contains (current, memo))
-        _chorus_update_memo_mark_writes (memo, dirty);
-    }
-}
-
-static void
-remember_memos (ChorusClient *self)
-{
-  g_ptr_array_set_size (self->ran_memos, 0);
-  for (GList *link = self->requests.head; link != NULL; link = link->next)
-    {
-      ChorusRequest *request = link->data;
-
-      if (request->memo != NULL)
-        g_ptr_array_add (self->ran_memos, _chorus_update_memo_ref (request->memo));
-    }
-}
-
-/* Returns the queries, as token -> canonical path, whose value may differ
- * from the last recomputation before any update runs: server results
- * that changed, and what updates that are gone wrote. */
-static GHashTable *
-take_dirty_queries (ChorusClient *self)
-{
-  GHashTable *dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  _chorus_local_store_find_dirty (self->last_server_view, self->server_view, dirty);
-  g_clear_pointer (&self->last_server_view, _chorus_local_store_free);
-  self->last_server_view = _chorus_local_store_copy (self->server_view);
-  mark_retired_writes (self, dirty);
-
-  return dirty;
-}
-
-/* Returns a new view of the server results of the subscribed queries,
- * in query id order, without the optimistic updates. */
-static ChorusLocalStore *
-build_server_view (ChorusClient *self)
-{
-  g_autoptr(GPtrArray) queries = NULL;
-
-  if (self->server_view != NULL)
-    return _chorus_local_store_copy (self->server_view);
-
-  queries = _chorus_client_list_queries (self);
-  self->server_view = _chorus_local_store_new ();
-  for (guint i = 0; i < queries->len; i++)
-    {
-      ChorusQuery *query = g_ptr_array_index (queries, i);
-      ChorusServerResult *result;
-
-      result = g_hash_table_lookup (self->server_results, GUINT_TO_POINTER (query->query_id));
-      if (result != NULL)
-        _chorus_local_store_put (self->server_view, query->token, query->udf_path, query->args,
-                                 result->value, result->error, &result->record);
-    }
-
-  return _chorus_local_store_copy (self->server_view);
-}
-
-/* Rebuilds the view from the server results of the subscribed queries
- * and replays the remaining optimistic updates in request order. An
- * update is a function of what it reads, so it runs again only when a
- * query it read may have changed. Otherwise its last writes are made
- * again, and a Transition about one channel runs no update of another.
- * Updates that fail now are removed and added to @finished. When an update
- * changed a server result in place, the result is restored and the
- * replay starts over without that update. */
-void
-_chorus_client_recompute (ChorusClient *self,
-                          GPtrArray    *finished)
-{
-  ChorusLocalStore *view;
-
-  do
-    {
-      g_autoptr(GHashTable) dirty = NULL;
-
-      self->results_restored = FALSE;
-      view = build_server_view (self);
-      dirty = take_dirty_queries (self);
-      run_updates (self, view, dirty, finished);
-
-      g_clear_pointer (&self->view, _chorus_local_store_free);
-      self->view = view;
-    }
-  while (self->results_restored);
-
-  remember_memos (self);
-}
-
-/* Rebuilds the view after server results were restored outside a
- * recomputation, then notifies and completes what that dropped. */
-void
-_chorus_client_rebuild_view (ChorusClient *self)
-{
-  g_autoptr(GPtrArray) finished = g_ptr_array_new ();
-
-  _chorus_client_recompute (self, finished);
-  _chorus_client_notify_changes (self);
-  _chorus_client_finish_requests (self, finished);
-}
-
-/* Moves the view into every subscription, then emits "changed" on those
- * whose value differs by value, in query id order. */
-void
-_chorus_client_notify_changes (ChorusClient *self)
-{
-  g_autoptr(GPtrArray) queries = _chorus_client_list_queries (self);
-  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; i < queries->len; i++)
-    {
-      ChorusQuery *query = g_ptr_array_index (queries, i);
-      ChorusViewEntry *entry = _chorus_local_store_lookup (self->view, query->token);
-
-      for (guint j = 0; j < query->subscriptions->len; j++)
-        {
-          ChorusSubscription *subscription = g_ptr_array_index (query->subscriptions, j);
-
-          if (_chorus_subscription_update (subscription,
-                                           entry ? entry->value : NULL,
-                                           entry ? entry->error : NULL))
-            g_ptr_array_add (changed, g_object_ref (subscription));
-        }
-    }
-
-  for (guint i = 0; i < changed->len; i++)
-    _chorus_subscription_emit_changed (g_ptr_array_index (changed, i));
-}
-
-/* Completes the GTasks of @finished and frees the requests. The caller
- * has already notified subscribers, so a completion callback reads the
- * view that includes the mutation's result. */
-void
-_chorus_client_finish_requests (ChorusClient *self,
-                                GPtrArray    *finished)
-{
-  for (guint i = 0; i < finished->len; i++)
-    {
-      ChorusRequest *request = g_ptr_array_index (finished, i);
-
-      if (request->error != NULL)
-        g_task_return_error (request->task, g_steal_pointer (&request->error));
-      else
-        g_task_return_pointer (request->task, json_node_ref (request->result),
-                               (GDestroyNotify) json_node_unref);
-
-      _chorus_client_request_free (request);
-    }
 }

@@ -99,7 +99,7 @@ static guint signals [N_SIGNALS];
 static void
 query_free (ChorusQuery *query)
 {
-  g_free (query->token);
+  g_ref_string_release (query->token);
   g_free (query->udf_path);
   g_clear_pointer (&query->args, json_node_unref);
   g_free (query->journal);
@@ -213,8 +213,10 @@ chorus_client_finalize (GObject *object)
   g_clear_pointer (&self->server_results, g_hash_table_unref);
   g_clear_pointer (&self->view, _chorus_local_store_free);
   g_clear_pointer (&self->server_view, _chorus_local_store_free);
-  g_clear_pointer (&self->last_server_view, _chorus_local_store_free);
+  g_clear_pointer (&self->last_server_view, g_ptr_array_unref);
   g_clear_pointer (&self->ran_memos, g_ptr_array_unref);
+  g_clear_pointer (&self->unnotified, g_hash_table_unref);
+  g_clear_pointer (&self->json_cache, chorus_json_cache_free);
   g_clear_pointer (&self->chunks, g_ptr_array_unref);
   g_clear_pointer (&self->chunk_transition_id, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -297,6 +299,8 @@ chorus_client_init (ChorusClient *self)
                                                 (GDestroyNotify) _chorus_client_server_result_free);
   self->view = _chorus_local_store_new ();
   self->ran_memos = g_ptr_array_new_with_free_func ((GDestroyNotify) _chorus_update_memo_unref);
+  self->json_cache = chorus_json_cache_new ();
+  self->unnotified = _chorus_client_new_token_table ();
   g_queue_init (&self->requests);
 
   self->client_backoff_ms = CHORUS_CLIENT_BACKOFF_MS;
@@ -482,7 +486,7 @@ add_query (ChorusClient *self,
 
   query->journal = g_strdup (journal);
   query->has_journal = journal != NULL;
-  query->token = g_strdup (token);
+  query->token = g_ref_string_new_intern (token);
   query->udf_path = g_strdup (udf_path);
   query->args = json_node_ref (args);
   query->query_id = self->next_query_id++;
@@ -556,7 +560,7 @@ chorus_client_subscribe_with_journal (ChorusClient *self,
   subscription = _chorus_subscription_new (self, token, path, query->args);
   g_ptr_array_add (query->subscriptions, subscription);
 
-  entry = _chorus_local_store_lookup (self->view, token);
+  entry = _chorus_local_store_lookup (self->view, query->token);
   if (entry != NULL)
     _chorus_subscription_update (subscription, entry->value, entry->error);
 
@@ -585,6 +589,7 @@ _chorus_client_release_subscription (ChorusClient       *self,
   g_hash_table_remove (self->queries_by_id, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->unsynced_queries, GUINT_TO_POINTER (query_id));
   g_hash_table_remove (self->server_results, GUINT_TO_POINTER (query_id));
+  chorus_json_cache_forget_query (self->json_cache, query_id);
   g_hash_table_remove (self->queries, token);
   g_clear_pointer (&self->sorted_queries, g_ptr_array_unref);
   _chorus_client_forget_server_view (self);
@@ -618,6 +623,7 @@ chorus_client_dup_query (ChorusClient  *self,
 {
   g_autofree char *path = NULL;
   g_autofree char *token = NULL;
+  g_autoptr(GRefString) interned = NULL;
   ChorusViewEntry *entry;
 
   g_return_val_if_fail (CHORUS_IS_CLIENT (self), NULL);
@@ -626,7 +632,8 @@ chorus_client_dup_query (ChorusClient  *self,
 
   path = chorus_canonical_udf_path (udf_path);
   token = chorus_query_token (path, args);
-  entry = _chorus_local_store_lookup (self->view, token);
+  interned = g_ref_string_new_intern (token);
+  entry = _chorus_local_store_lookup (self->view, interned);
 
   if (entry == NULL)
     return NULL;
@@ -656,6 +663,9 @@ apply_new_update (ChorusClient  *self,
 
   _chorus_local_store_free (self->view);
   self->view = view;
+  /* Its writes are now in the view, so dropping it must undo them. */
+  g_ptr_array_add (self->ran_memos, _chorus_update_memo_ref (request->memo));
+  _chorus_update_memo_mark_writes (request->memo, self->unnotified);
   _chorus_client_notify_changes (self);
 
   return TRUE;

@@ -30,7 +30,38 @@ typedef struct
   gboolean     build;      /* FALSE to only check the text */
   GString     *scratch;
   GError     **error;
+  ChorusJsonCache *cache;  /* or NULL */
 } Reader;
+
+/* The text of one row, with its hash. A key in the cache owns a copy of
+ * the text; a key for a lookup points into the frame. */
+typedef struct
+{
+  const char *text;
+  gsize       length;
+  guint       hash;
+} RowKey;
+
+/* For each query id, the rows of the query's last result, by their text.
+ * Successive results of a query mostly repeat the rows of the one before,
+ * so a row whose text is unchanged gets the sealed node built before. */
+struct _ChorusJsonCache
+{
+  GHashTable *by_query;  /* query id -> (RowKey -> sealed JsonNode) */
+  /* The values read from the last frame: JsonNode -> Arrival. The
+   * nodes live as long as the frame, and the next frame clears this. */
+  GHashTable *arrivals;
+};
+
+typedef struct
+{
+  char     *text;     /* as the server sent it */
+  gboolean  checked;  /* every row passed chorus_value_check() */
+} Arrival;
+
+/* The position of a QueryUpdated modification: in the "modifications"
+ * array of the frame object. */
+#define MODIFICATION_DEPTH 3
 
 static gboolean read_value (Reader    *r,
                             JsonNode **node);
@@ -167,8 +198,9 @@ plain_run (const char *p)
   return (const char *) q - p;
 }
 
-/* Reads a string literal into r->scratch. The whole text was checked to
- * be UTF-8 before, so only control characters and escapes remain. */
+/* Reads a string literal into r->scratch, or only checks it when not
+ * building. The whole text was checked to be UTF-8 before, so only
+ * control characters and escapes remain. */
 static gboolean
 read_string_text (Reader *r)
 {
@@ -179,7 +211,8 @@ read_string_text (Reader *r)
     {
       gsize run = plain_run (r->p);
 
-      g_string_append_len (r->scratch, r->p, run);
+      if (r->build)
+        g_string_append_len (r->scratch, r->p, run);
       r->p += run;
 
       if (*r->p == '"')
@@ -362,12 +395,199 @@ read_separator (Reader   *r,
   return TRUE;
 }
 
+static guint
+row_key_hash (gconstpointer data)
+{
+  return ((const RowKey *) data)->hash;
+}
+
+static gboolean
+row_key_equal (gconstpointer a,
+               gconstpointer b)
+{
+  const RowKey *ka = a, *kb = b;
+
+  return ka->length == kb->length && memcmp (ka->text, kb->text, ka->length) == 0;
+}
+
+static RowKey
+row_key_for (const char *text,
+             gsize       length)
+{
+  guint hash = 2166136261u;
+
+  for (gsize i = 0; i < length; i++)
+    hash = (hash ^ (guchar) text[i]) * 16777619u;
+
+  return (RowKey) { text, length, hash };
+}
+
+static RowKey *
+row_key_dup (const RowKey *key)
+{
+  RowKey *copy = g_malloc (sizeof (RowKey) + key->length);
+
+  memcpy (copy + 1, key->text, key->length);
+  *copy = (RowKey) { (const char *) (copy + 1), key->length, key->hash };
+  return copy;
+}
+
+static GHashTable *
+new_row_table (void)
+{
+  return g_hash_table_new_full (row_key_hash, row_key_equal, g_free,
+                                (GDestroyNotify) json_node_unref);
+}
+
+/* Reads the object row at r->p, which the reader checks in full, and
+ * returns the node of an earlier row with the same text from @previous
+ * or @rows, or else a new sealed node. Only a row that passes
+ * chorus_value_check() goes into @rows, so @checked tells whether it
+ * passed. */
+static gboolean
+read_cached_row (Reader     *r,
+                 GHashTable *previous,
+                 GHashTable *rows,
+                 JsonNode  **node,
+                 gboolean   *checked)
+{
+  const char *begin = r->p;
+  JsonNode *unused = NULL;
+  RowKey key;
+
+  gboolean valid;
+
+  r->build = FALSE;
+  valid = read_value (r, &unused);
+  r->build = TRUE;
+  if (!valid)
+    return FALSE;
+
+  key = row_key_for (begin, r->p - begin);
+  *node = g_hash_table_lookup (rows, &key);
+  if (*node == NULL && previous != NULL)
+    *node = g_hash_table_lookup (previous, &key);
+
+  *checked = TRUE;
+  if (*node != NULL)
+    {
+      json_node_ref (*node);
+    }
+  else
+    {
+      r->p = begin;
+      if (!read_value (r, node))
+        return FALSE;
+      json_node_seal (*node);
+      *checked = chorus_value_check (*node, NULL);
+    }
+
+  if (*checked && !g_hash_table_contains (rows, &key))
+    g_hash_table_insert (rows, row_key_dup (&key), json_node_ref (*node));
+  return TRUE;
+}
+
+static void
+arrival_free (Arrival *arrival)
+{
+  g_free (arrival->text);
+  g_free (arrival);
+}
+
+static void
+note_arrival (Reader     *r,
+              JsonNode   *node,
+              const char *begin,
+              gboolean    checked)
+{
+  Arrival *arrival = g_new (Arrival, 1);
+
+  arrival->text = g_strndup (begin, r->p - begin);
+  arrival->checked = checked;
+  g_hash_table_replace (r->cache->arrivals, node, arrival);
+}
+
+static gboolean read_separator (Reader   *r,
+                                char      close,
+                                gboolean *done);
+
+/* Reads the array value of a QueryUpdated for @query_id, taking object
+ * rows from the cache, and leaves the rows of this result in the cache. */
+static gboolean
+read_cached_rows (Reader    *r,
+                  gint64     query_id,
+                  JsonNode **node)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(GHashTable) rows = new_row_table ();
+  GHashTable *previous = g_hash_table_lookup (r->cache->by_query, &query_id);
+  const char *begin = r->p;
+  gboolean all_checked = TRUE;
+  gboolean done;
+
+  if (++r->depth > r->max_depth)
+    return fail (r, "Frame is nested too deeply");
+
+  r->p++;
+  skip_space (r);
+  done = (*r->p == ']');
+  if (done)
+    r->p++;
+
+  while (!done)
+    {
+      JsonNode *element = NULL;
+      gboolean checked = FALSE;
+      gboolean ok = (*r->p == '{') ? read_cached_row (r, previous, rows, &element, &checked)
+                                   : read_value (r, &element);
+
+      if (!ok)
+        return FALSE;
+      json_array_add_element (array, element);
+      all_checked &= checked;
+      if (!read_separator (r, ']', &done))
+        return FALSE;
+    }
+
+  r->depth--;
+  g_hash_table_replace (r->cache->by_query, g_memdup2 (&query_id, sizeof query_id),
+                        g_steal_pointer (&rows));
+  *node = json_node_init_array (json_node_alloc (), array);
+  note_arrival (r, *node, begin, all_checked);
+  return TRUE;
+}
+
+/* Returns TRUE when the member @key about to be read is the array value of
+ * a QueryUpdated whose query id came before it. */
+static gboolean
+takes_cached_rows (Reader     *r,
+                   const char *key,
+                   gint64      query_id)
+{
+  return r->build && r->cache != NULL && query_id >= 0 &&
+         r->depth == MODIFICATION_DEPTH && *r->p == '[' && g_str_equal (key, "value");
+}
+
+/* Notes the "queryId" of a modification, for the "value" after it. */
+static void
+note_query_id (Reader     *r,
+               const char *key,
+               JsonNode   *member,
+               gint64     *query_id)
+{
+  if (r->depth == MODIFICATION_DEPTH && g_str_equal (key, "queryId") &&
+      json_node_get_value_type (member) == G_TYPE_INT64)
+    *query_id = json_node_get_int (member);
+}
+
 static gboolean
 read_member (Reader     *r,
-             JsonObject *object)
+             JsonObject *object,
+             gint64     *query_id)
 {
   g_autofree char *key = NULL;
   JsonNode *member = NULL;
+  gboolean ok;
 
   if (*r->p != '"')
     return fail (r, "Frame has an object key that is not a string");
@@ -380,11 +600,20 @@ read_member (Reader     *r,
   if (*r->p != ':')
     return fail (r, "Frame lacks ':' after an object key");
   r->p++;
+  skip_space (r);
 
-  if (!read_value (r, &member))
+  if (takes_cached_rows (r, key, *query_id))
+    ok = read_cached_rows (r, *query_id, &member);
+  else
+    ok = read_value (r, &member);
+  if (!ok)
     return FALSE;
+
   if (r->build)
-    json_object_set_member (object, key, member);
+    {
+      note_query_id (r, key, member, query_id);
+      json_object_set_member (object, key, member);
+    }
 
   return TRUE;
 }
@@ -394,6 +623,7 @@ read_object (Reader    *r,
              JsonNode **node)
 {
   g_autoptr(JsonObject) object = r->build ? json_object_new () : NULL;
+  gint64 query_id = -1;
   gboolean done;
 
   r->p++;
@@ -404,7 +634,7 @@ read_object (Reader    *r,
 
   while (!done)
     {
-      if (!read_member (r, object) || !read_separator (r, '}', &done))
+      if (!read_member (r, object, &query_id) || !read_separator (r, '}', &done))
         return FALSE;
     }
 
@@ -487,14 +717,15 @@ read_value (Reader    *r,
 /* Reads @text, which must be one JSON object and nothing else but
  * whitespace. Returns the unsealed root in @root when @build is TRUE. */
 static gboolean
-read_document (const char  *text,
-               guint        max_depth,
-               gboolean     build,
-               JsonNode   **root,
-               GError     **error)
+read_document (const char       *text,
+               guint             max_depth,
+               gboolean          build,
+               ChorusJsonCache  *cache,
+               JsonNode        **root,
+               GError          **error)
 {
   g_autoptr(GString) scratch = g_string_sized_new (64);
-  Reader r = { text, text, 0, max_depth, build, scratch, error };
+  Reader r = { text, text, 0, max_depth, build, scratch, error, cache };
   g_autoptr(JsonNode) node = NULL;
 
   if (!g_utf8_validate (text, -1, NULL))
@@ -526,22 +757,27 @@ chorus_json_check_text (const char *text,
 {
   g_return_val_if_fail (text != NULL, FALSE);
 
-  return read_document (text, max_depth, FALSE, NULL, error);
+  return read_document (text, max_depth, FALSE, NULL, NULL, error);
 }
 
 /* Parses one server frame into a sealed object node that has a string
  * "type" member. It rejects every text that chorus_json_check_text()
- * rejects with %CHORUS_MAX_JSON_DEPTH. */
+ * rejects with %CHORUS_MAX_JSON_DEPTH. With a @cache, the rows of a
+ * query result are shared with the query's last result where their text
+ * is the same. */
 JsonNode *
-chorus_json_parse_frame (const char  *text,
-                         GError     **error)
+chorus_json_parse_frame (const char       *text,
+                         ChorusJsonCache  *cache,
+                         GError          **error)
 {
   g_autoptr(JsonNode) root = NULL;
   JsonNode *type;
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  if (!read_document (text, CHORUS_MAX_JSON_DEPTH, TRUE, &root, error))
+  if (cache != NULL)
+    g_hash_table_remove_all (cache->arrivals);
+  if (!read_document (text, CHORUS_MAX_JSON_DEPTH, TRUE, cache, &root, error))
     return NULL;
 
   type = json_object_get_member (json_node_get_object (root), "type");
@@ -554,4 +790,65 @@ chorus_json_parse_frame (const char  *text,
 
   json_node_seal (root);
   return g_steal_pointer (&root);
+}
+
+ChorusJsonCache *
+chorus_json_cache_new (void)
+{
+  ChorusJsonCache *cache = g_new0 (ChorusJsonCache, 1);
+
+  cache->by_query = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                           (GDestroyNotify) g_hash_table_unref);
+  cache->arrivals = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) arrival_free);
+  return cache;
+}
+
+void
+chorus_json_cache_free (ChorusJsonCache *cache)
+{
+  if (cache == NULL)
+    return;
+
+  g_hash_table_unref (cache->by_query);
+  g_hash_table_unref (cache->arrivals);
+  g_free (cache);
+}
+
+/* Forgets every row, for when a node that the cache shares may have been
+ * changed in place. */
+void
+chorus_json_cache_clear (ChorusJsonCache *cache)
+{
+  g_hash_table_remove_all (cache->by_query);
+}
+
+/* Returns the text that @value, a query result from the last frame
+ * parsed with @cache, had in the frame, or NULL when the cache did not
+ * read it. Sets @checked to whether every row of it already passed
+ * chorus_value_check(). */
+char *
+chorus_json_cache_take_text (ChorusJsonCache *cache,
+                             JsonNode        *value,
+                             gboolean        *checked)
+{
+  Arrival *arrival = g_hash_table_lookup (cache->arrivals, value);
+  char *text;
+
+  *checked = FALSE;
+  if (arrival == NULL)
+    return NULL;
+
+  *checked = arrival->checked;
+  text = g_steal_pointer (&arrival->text);
+  g_hash_table_remove (cache->arrivals, value);
+  return text;
+}
+
+void
+chorus_json_cache_forget_query (ChorusJsonCache *cache,
+                                guint            query_id)
+{
+  gint64 key = query_id;
+
+  g_hash_table_remove (cache->by_query, &key);
 }

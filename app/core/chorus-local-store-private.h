@@ -10,14 +10,15 @@
 
 G_BEGIN_DECLS
 
-/* What the client keeps for a server value from the first time the view
- * hands it to an update: its shape hash and its canonical text, both
- * taken before any update could change it, to restore it from. A record
- * with no @pristine text has not been handed out yet. */
+/* What the client keeps for a server value, to restore it from when an
+ * update changed it: its text, from the frame or else canonical, and its
+ * shape hash from the first time the view hands it to an update. Both are
+ * taken before any update could change the value. */
 typedef struct
 {
-  guint64  hash;
-  char    *pristine;
+  guint64   hash;
+  gboolean  hashed;
+  char     *pristine;
 } ChorusSealRecord;
 
 /* One query in the view. A failed entry has @error set and no @value, a
@@ -26,6 +27,9 @@ typedef struct
 {
   /* Stores share an entry until one of them changes it. */
   guint     ref_count;
+  /* Interned with g_ref_string_new_intern(), so that equal strings are
+   * the same pointer and tables compare pointers, not long token texts.
+   * Every token passed to the functions below is interned. */
   char     *token;
   char     *udf_path;  /* canonical */
   JsonNode *args;      /* sealed */
@@ -48,7 +52,8 @@ void              _chorus_local_store_put    (ChorusLocalStore *self,
                                               const GError     *error,
                                               ChorusSealRecord *record);
 guint64           _chorus_local_store_hash_shape    (JsonNode         *node);
-void              _chorus_local_store_find_dirty    (ChorusLocalStore *before,
+GPtrArray        *_chorus_local_store_snapshot      (ChorusLocalStore *self);
+void              _chorus_local_store_find_dirty    (GPtrArray        *before,
                                                      ChorusLocalStore *after,
                                                      GHashTable       *dirty);
 

@@ -21,9 +21,13 @@ typedef struct
   const char *udf_path;
 } ChorusHandedValue;
 
-/* The view: entries in the order they were first added, indexed by token. */
+/* The view: entries in the order they were first added, indexed by token.
+ * A copy starts as a layer over the store it copies, which it references,
+ * and holds only the entries it changed. */
 struct _ChorusLocalStore
 {
+  guint       ref_count;
+  ChorusLocalStore *base;  /* has no base itself */
   GPtrArray  *entries;
   GHashTable *by_token;
   /* JsonNode (referenced) -> shape hash, for every value without a seal
@@ -51,14 +55,15 @@ view_entry_unref (ChorusViewEntry *entry)
   if (--entry->ref_count > 0)
     return;
 
-  g_free (entry->token);
-  g_free (entry->udf_path);
+  g_ref_string_release (entry->token);
+  g_ref_string_release (entry->udf_path);
   g_clear_pointer (&entry->args, json_node_unref);
   g_clear_pointer (&entry->value, json_node_unref);
   g_clear_error (&entry->error);
   g_free (entry);
 }
 
+/* Takes interned strings, see ChorusViewEntry. */
 static ChorusViewEntry *
 view_entry_new (const char *token,
                 const char *udf_path,
@@ -67,8 +72,8 @@ view_entry_new (const char *token,
   ChorusViewEntry *entry = g_new0 (ChorusViewEntry, 1);
 
   entry->ref_count = 1;
-  entry->token = g_strdup (token);
-  entry->udf_path = g_strdup (udf_path);
+  entry->token = g_ref_string_acquire ((char *) token);
+  entry->udf_path = g_ref_string_acquire ((char *) udf_path);
   entry->args = json_node_ref (args);
 
   return entry;
@@ -79,8 +84,9 @@ _chorus_local_store_new (void)
 {
   ChorusLocalStore *self = g_new0 (ChorusLocalStore, 1);
 
+  self->ref_count = 1;
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) view_entry_unref);
-  self->by_token = g_hash_table_new (g_str_hash, g_str_equal);
+  self->by_token = g_hash_table_new (NULL, NULL);
 
   return self;
 }
@@ -93,14 +99,23 @@ add_entry (ChorusLocalStore *self,
   g_hash_table_insert (self->by_token, entry->token, entry);
 }
 
-/* Returns a new store with the same entries. The two stores share each
- * entry until one of them changes it. */
+/* Returns a new store with the same entries, as a layer over @self or
+ * over the base of @self. The stores share each entry until one of them
+ * changes it, which takes as long as the few entries a layer holds.
+ * NOTE: a store that is the base of a layer is not copied on write, so
+ * the layer shows what is put into it. The client only puts server results
+ * into its server view, right before it builds a new view. */
 ChorusLocalStore *
 _chorus_local_store_copy (ChorusLocalStore *self)
 {
   ChorusLocalStore *copy = _chorus_local_store_new ();
 
   g_assert (self != NULL);
+
+  copy->base = self->base ? self->base : self;
+  copy->base->ref_count++;
+  if (self->base == NULL)
+    return copy;
 
   for (guint i = 0; i < self->entries->len; i++)
     {
@@ -113,12 +128,14 @@ _chorus_local_store_copy (ChorusLocalStore *self)
   return copy;
 }
 
+/* Drops one reference to @self. */
 void
 _chorus_local_store_free (ChorusLocalStore *self)
 {
-  if (self == NULL)
+  if (self == NULL || --self->ref_count > 0)
     return;
 
+  g_clear_pointer (&self->base, _chorus_local_store_free);
   g_hash_table_unref (self->by_token);
   g_ptr_array_unref (self->entries);
   g_clear_pointer (&self->fingerprints, g_hash_table_unref);
@@ -130,9 +147,44 @@ ChorusViewEntry *
 _chorus_local_store_lookup (ChorusLocalStore *self,
                             const char       *token)
 {
+  ChorusViewEntry *entry;
+
   g_assert (self != NULL);
 
-  return g_hash_table_lookup (self->by_token, token);
+  entry = g_hash_table_lookup (self->by_token, token);
+  if (entry == NULL && self->base != NULL)
+    entry = g_hash_table_lookup (self->base->by_token, token);
+
+  return entry;
+}
+
+/* Returns the entries of @self in order: those of the base, each in the
+ * place of the one of @self with its token, then the others of @self. */
+static GPtrArray *
+list_entries (ChorusLocalStore *self)
+{
+  GPtrArray *entries;
+
+  if (self->base == NULL)
+    return g_ptr_array_ref (self->entries);
+
+  entries = g_ptr_array_sized_new (self->base->entries->len + self->entries->len);
+  for (guint i = 0; i < self->base->entries->len; i++)
+    {
+      ChorusViewEntry *entry = g_ptr_array_index (self->base->entries, i);
+
+      g_ptr_array_add (entries, _chorus_local_store_lookup (self, entry->token));
+    }
+
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      ChorusViewEntry *entry = g_ptr_array_index (self->entries, i);
+
+      if (!g_hash_table_contains (self->base->by_token, entry->token))
+        g_ptr_array_add (entries, entry);
+    }
+
+  return entries;
 }
 
 /* Returns @entry, or a copy of it that takes its place in @self when
@@ -179,14 +231,16 @@ _chorus_local_store_put (ChorusLocalStore *self,
   g_assert (value == NULL || json_node_is_immutable (value));
 
   entry = g_hash_table_lookup (self->by_token, token);
-  if (entry == NULL)
+  if (entry != NULL)
     {
-      entry = view_entry_new (token, udf_path, args);
-      add_entry (self, entry);
+      entry = own_entry (self, entry);
     }
   else
     {
-      entry = own_entry (self, entry);
+      g_autoptr(GRefString) path = g_ref_string_new_intern (udf_path);
+
+      entry = view_entry_new (token, path, args);
+      add_entry (self, entry);
     }
 
   if (value != NULL)
@@ -204,8 +258,10 @@ _chorus_update_memo_new (void)
   ChorusUpdateMemo *memo = g_new0 (ChorusUpdateMemo, 1);
 
   memo->ref_count = 1;
-  memo->read_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  memo->read_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  memo->read_tokens = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_ref_string_release,
+                                             NULL);
+  memo->read_paths = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_ref_string_release,
+                                            NULL);
   memo->writes = g_ptr_array_new_with_free_func ((GDestroyNotify) view_entry_unref);
 
   return memo;
@@ -231,22 +287,24 @@ _chorus_update_memo_unref (ChorusUpdateMemo *memo)
 }
 
 /* Returns TRUE when @memo's update read a query listed in @dirty, a
- * table of token -> canonical path. */
+ * table of interned token -> interned canonical path. */
 gboolean
 _chorus_update_memo_is_stale (ChorusUpdateMemo *memo,
                               GHashTable       *dirty)
 {
   GHashTableIter iter;
   gpointer token, path;
+  gboolean has_paths;
 
   if (g_hash_table_size (dirty) == 0)
     return FALSE;
 
+  has_paths = g_hash_table_size (memo->read_paths) > 0;
   g_hash_table_iter_init (&iter, dirty);
   while (g_hash_table_iter_next (&iter, &token, &path))
     {
       if (g_hash_table_contains (memo->read_tokens, token) ||
-          g_hash_table_contains (memo->read_paths, path))
+          (has_paths && g_hash_table_contains (memo->read_paths, path)))
         return TRUE;
     }
 
@@ -259,7 +317,8 @@ mark_dirty (GHashTable *dirty,
             const char *path)
 {
   if (!g_hash_table_contains (dirty, token))
-    g_hash_table_insert (dirty, g_strdup (token), g_strdup (path));
+    g_hash_table_insert (dirty, g_ref_string_acquire ((char *) token),
+                         g_ref_string_acquire ((char *) path));
 }
 
 /* Adds the queries that @memo's update wrote to @dirty. */
@@ -286,7 +345,8 @@ _chorus_local_store_record (ChorusLocalStore *self,
   self->recording = memo;
 }
 
-/* Makes the writes of @memo's update again, in the same order. */
+/* Makes the writes of @memo's update again, in the same order. The
+ * store shares the entries of the memo, as stores share entries. */
 void
 _chorus_local_store_replay (ChorusLocalStore *self,
                             ChorusUpdateMemo *memo)
@@ -294,9 +354,21 @@ _chorus_local_store_replay (ChorusLocalStore *self,
   for (guint i = 0; i < memo->writes->len; i++)
     {
       ChorusViewEntry *write = g_ptr_array_index (memo->writes, i);
+      ChorusViewEntry *entry = g_hash_table_lookup (self->by_token, write->token);
+      guint index;
 
-      _chorus_local_store_put (self, write->token, write->udf_path, write->args,
-                               write->value, NULL, NULL);
+      write->ref_count++;
+      if (entry == NULL)
+        {
+          add_entry (self, write);
+          continue;
+        }
+
+      if (!g_ptr_array_find (self->entries, entry, &index))
+        g_assert_not_reached ();
+      self->entries->pdata[index] = write;
+      g_hash_table_replace (self->by_token, write->token, write);
+      view_entry_unref (entry);
     }
 }
 
@@ -313,29 +385,68 @@ record_write (ChorusUpdateMemo *memo,
   g_ptr_array_add (memo->writes, write);
 }
 
-/* Adds to @dirty every query whose entry in @after is not the one in
- * @before, and every query that @after lacks. Stores share an entry until
- * one changes it, so a pointer comparison finds every change. With no
- * @before, every query counts as changed. */
+/* Returns the entries of @self, which is no layer, in order. Each one
+ * stays shared until @self changes it, so a later
+ * _chorus_local_store_find_dirty() sees every change by pointer. */
+GPtrArray *
+_chorus_local_store_snapshot (ChorusLocalStore *self)
+{
+  GPtrArray *snapshot = g_ptr_array_new_full (self->entries->len,
+                                              (GDestroyNotify) view_entry_unref);
+
+  g_assert (self->base == NULL);
+
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      ChorusViewEntry *entry = g_ptr_array_index (self->entries, i);
+
+      entry->ref_count++;
+      g_ptr_array_add (snapshot, entry);
+    }
+
+  return snapshot;
+}
+
+static void
+mark_all_dirty (GPtrArray  *entries,
+                GHashTable *dirty)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ChorusViewEntry *entry = g_ptr_array_index (entries, i);
+
+      mark_dirty (dirty, entry->token, entry->udf_path);
+    }
+}
+
+/* Adds to @dirty every query whose entry in @after, which is no layer,
+ * differs from the one in the @before snapshot. Entries keep their places
+ * while the queries stay the same, so they compare place by place. With
+ * another length or no @before, every query counts as changed. */
 void
-_chorus_local_store_find_dirty (ChorusLocalStore *before,
+_chorus_local_store_find_dirty (GPtrArray        *before,
                                 ChorusLocalStore *after,
                                 GHashTable       *dirty)
 {
-  for (guint i = 0; i < after->entries->len; i++)
-    {
-      ChorusViewEntry *entry = g_ptr_array_index (after->entries, i);
+  g_assert (after->base == NULL);
 
-      if (before == NULL || g_hash_table_lookup (before->by_token, entry->token) != entry)
-        mark_dirty (dirty, entry->token, entry->udf_path);
+  if (before == NULL || before->len != after->entries->len)
+    {
+      if (before != NULL)
+        mark_all_dirty (before, dirty);
+      mark_all_dirty (after->entries, dirty);
+      return;
     }
 
-  for (guint i = 0; before != NULL && i < before->entries->len; i++)
+  for (guint i = 0; i < before->len; i++)
     {
-      ChorusViewEntry *entry = g_ptr_array_index (before->entries, i);
+      ChorusViewEntry *old_entry = g_ptr_array_index (before, i);
+      ChorusViewEntry *new_entry = g_ptr_array_index (after->entries, i);
 
-      if (!g_hash_table_contains (after->by_token, entry->token))
-        mark_dirty (dirty, entry->token, entry->udf_path);
+      if (old_entry == new_entry)
+        continue;
+      mark_dirty (dirty, old_entry->token, old_entry->udf_path);
+      mark_dirty (dirty, new_entry->token, new_entry->udf_path);
     }
 }
 
@@ -410,8 +521,9 @@ _chorus_local_store_hash_shape (JsonNode *node)
 }
 
 /* Returns the shape hash of @entry's value from before any update could
- * change it. A server value keeps it in its seal record, together with
- * its text, from the first time any store hands it out.
+ * change it. A server value keeps it in its seal record from the first
+ * time any store hands it out, together with its text unless the record
+ * has the text from the frame already.
  * NOTE: a server value that other code changed in place before this
  * keeps that change, and one changed between two updates is blamed on
  * the next update that reads it. */
@@ -422,11 +534,13 @@ find_fingerprint (ChorusLocalStore *self,
   ChorusSealRecord *record = entry->record;
   gpointer hash;
 
-  if (record != NULL && record->pristine == NULL)
+  if (record != NULL && !record->hashed)
     {
       record->hash = hash_shape (entry->value, HASH_SEED);
-      record->pristine = chorus_value_to_canonical_string (entry->value);
+      record->hashed = TRUE;
     }
+  if (record != NULL && record->pristine == NULL)
+    record->pristine = chorus_value_to_canonical_string (entry->value);
   if (record != NULL)
     return record->hash;
 
@@ -500,6 +614,20 @@ _chorus_local_store_find_changed (ChorusLocalStore *self)
   return NULL;
 }
 
+/* Returns the interned token of a query, and its interned canonical path
+ * in @path. */
+static GRefString *
+intern_token (const char  *udf_path,
+              JsonNode    *args,
+              GRefString **path)
+{
+  g_autofree char *canonical = chorus_canonical_udf_path (udf_path);
+  g_autofree char *token = chorus_query_token (canonical, args);
+
+  *path = g_ref_string_new_intern (canonical);
+  return g_ref_string_new_intern (token);
+}
+
 /**
  * chorus_local_store_get_query:
  * @store: the store handed to the update
@@ -516,19 +644,18 @@ chorus_local_store_get_query (ChorusLocalStore *store,
                               const char       *udf_path,
                               JsonNode         *args)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *token = NULL;
+  g_autoptr(GRefString) path = NULL;
+  g_autoptr(GRefString) token = NULL;
   ChorusViewEntry *entry;
 
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (udf_path != NULL, NULL);
 
-  path = chorus_canonical_udf_path (udf_path);
-  token = chorus_query_token (path, args);
+  token = intern_token (udf_path, args, &path);
   if (store->recording != NULL)
-    g_hash_table_add (store->recording->read_tokens, g_strdup (token));
+    g_hash_table_add (store->recording->read_tokens, g_ref_string_acquire (token));
 
-  entry = g_hash_table_lookup (store->by_token, token);
+  entry = _chorus_local_store_lookup (store, token);
   if (entry == NULL)
     return NULL;
 
@@ -553,18 +680,17 @@ chorus_local_store_set_query (ChorusLocalStore *store,
 {
   g_autoptr(JsonNode) sealed_args = NULL;
   g_autoptr(JsonNode) sealed_value = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *token = NULL;
+  g_autoptr(GRefString) path = NULL;
+  g_autoptr(GRefString) token = NULL;
   ChorusViewEntry *entry;
 
   g_return_if_fail (store != NULL);
   g_return_if_fail (udf_path != NULL);
   g_return_if_fail (args == NULL || JSON_NODE_HOLDS_OBJECT (args));
 
-  path = chorus_canonical_udf_path (udf_path);
-  token = chorus_query_token (path, args);
+  token = intern_token (udf_path, args, &path);
   /* An existing entry keeps its arguments, so only a new one needs a copy. */
-  entry = g_hash_table_lookup (store->by_token, token);
+  entry = _chorus_local_store_lookup (store, token);
   sealed_args = entry ? json_node_ref (entry->args) : chorus_value_dup_args (args);
   sealed_value = chorus_value_dup_sealed (value);
 
@@ -601,22 +727,26 @@ GPtrArray *
 chorus_local_store_get_all_queries (ChorusLocalStore *store,
                                     const char       *udf_path)
 {
-  g_autofree char *path = NULL;
+  g_autofree char *canonical = NULL;
+  g_autoptr(GRefString) path = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
   GPtrArray *queries;
 
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (udf_path != NULL, NULL);
 
-  path = chorus_canonical_udf_path (udf_path);
+  canonical = chorus_canonical_udf_path (udf_path);
+  path = g_ref_string_new_intern (canonical);
   queries = g_ptr_array_new_with_free_func ((GDestroyNotify) chorus_query_entry_free);
   if (store->recording != NULL)
-    g_hash_table_add (store->recording->read_paths, g_strdup (path));
+    g_hash_table_add (store->recording->read_paths, g_ref_string_acquire (path));
 
-  for (guint i = 0; i < store->entries->len; i++)
+  entries = list_entries (store);
+  for (guint i = 0; i < entries->len; i++)
     {
-      ChorusViewEntry *entry = g_ptr_array_index (store->entries, i);
+      ChorusViewEntry *entry = g_ptr_array_index (entries, i);
 
-      if (!g_str_equal (entry->udf_path, path))
+      if (entry->udf_path != path)
         continue;
 
       hand_out (store, entry);

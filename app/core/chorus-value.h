@@ -34,8 +34,19 @@ gboolean  chorus_value_equal              (JsonNode    *a,
 gboolean  chorus_json_check_text          (const char  *text,
                                            guint        max_depth,
                                            GError     **error);
+typedef struct _ChorusJsonCache ChorusJsonCache;
+
 JsonNode *chorus_json_parse_frame         (const char  *text,
+                                           ChorusJsonCache *cache,
                                            GError     **error);
+ChorusJsonCache *chorus_json_cache_new    (void);
+void      chorus_json_cache_free          (ChorusJsonCache *cache);
+void      chorus_json_cache_clear         (ChorusJsonCache *cache);
+char     *chorus_json_cache_take_text     (ChorusJsonCache *cache,
+                                           JsonNode    *value,
+                                           gboolean    *checked);
+void      chorus_json_cache_forget_query  (ChorusJsonCache *cache,
+                                           guint        query_id);
 
 gboolean  chorus_value_check              (JsonNode    *node,
                                            GError     **error);

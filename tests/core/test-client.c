@@ -677,6 +677,45 @@ test_update_changing_value_on_replay (Fixture       *f,
   mutation_state_clear (&good);
 }
 
+/* Changes the first row of the list in place, which json-glib 1.6 allows
+ * on a sealed object. */
+static gboolean
+change_row_update (ChorusLocalStore  *store,
+                   JsonNode          *mutation_args,
+                   gpointer           user_data,
+                   GError           **error)
+{
+  JsonNode *current = chorus_local_store_get_query (store, LIST_PATH, NULL);
+
+  if (current != NULL)
+    json_object_set_string_member (json_array_get_object_element (json_node_get_array (current), 0),
+                                   "body", "sneaky");
+  return TRUE;
+}
+
+/* Rows of a result are shared with the next result of the query, so a row
+ * that an update changed must not come back in a later result. */
+static void
+test_update_changing_shared_row (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) subscription = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  MutationState state = { 0 };
+
+  deliver_list (f, 100, "[{\"body\":\"a\"}]");
+  g_test_expect_message ("chorus-client", G_LOG_LEVEL_WARNING, "*changed the value of query*");
+  chorus_client_mutation (f->client, "messages:send", NULL, change_row_update, NULL, NULL,
+                          NULL, mutation_done_cb, &state);
+  g_test_assert_expected_messages ();
+  iterate_pending ();
+  assert_changed_value_error (&state);
+  assert_value (subscription, "[{\"body\":\"a\"}]");
+
+  deliver_list (f, 110, "[{\"body\":\"a\"},{\"body\":\"b\"}]");
+  assert_value (subscription, "[{\"body\":\"a\"},{\"body\":\"b\"}]");
+  mutation_state_clear (&state);
+}
+
 static void
 reconnect (Fixture *f)
 {
@@ -1377,6 +1416,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   add_test ("/core/client/connect-frames", test_connect_frames);
+  add_test ("/core/client/update-changing-shared-row", test_update_changing_shared_row);
   add_test ("/core/client/subscription-dedupe", test_subscription_dedupe);
   add_test ("/core/client/optimistic-before-send", test_optimistic_before_send);
   add_test ("/core/client/optimistic-kept-below-commit", test_optimistic_kept_below_commit);

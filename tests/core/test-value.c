@@ -189,7 +189,7 @@ test_parse_frame (void)
   static const char * const invalid[] = {
     "", "not json", "{", "{\"type\":5}", "{\"kind\":\"Ping\"}", "{} {}", "[\"Ping\"]",
   };
-  g_autoptr(JsonNode) frame = chorus_json_parse_frame ("{\"type\":\"Ping\"}", NULL);
+  g_autoptr(JsonNode) frame = chorus_json_parse_frame ("{\"type\":\"Ping\"}", NULL, NULL);
 
   g_assert_nonnull (frame);
   g_assert_true (json_node_is_immutable (frame));
@@ -197,7 +197,7 @@ test_parse_frame (void)
   for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = chorus_json_parse_frame (invalid[i], &error);
+      g_autoptr(JsonNode) node = chorus_json_parse_frame (invalid[i], NULL, &error);
 
       g_assert_null (node);
       g_assert_nonnull (error);
@@ -386,7 +386,7 @@ test_parse_frame_rejects_bad_text (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = chorus_json_parse_frame (cases[i], &error);
+      g_autoptr(JsonNode) node = chorus_json_parse_frame (cases[i], NULL, &error);
 
       g_assert_null (node);
       g_assert_nonnull (error);
@@ -406,7 +406,7 @@ test_parse_frame_accepts_edge_numbers (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = chorus_json_parse_frame (cases[i], &error);
+      g_autoptr(JsonNode) node = chorus_json_parse_frame (cases[i], NULL, &error);
 
       g_assert_no_error (error);
       g_assert_nonnull (node);
@@ -470,7 +470,7 @@ test_check_text_strict (void)
       g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
       g_clear_error (&error);
 
-      node = chorus_json_parse_frame (cases[i], &error);
+      node = chorus_json_parse_frame (cases[i], NULL, &error);
       g_assert_null (node);
       g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
     }
@@ -484,7 +484,7 @@ test_parse_frame_values (void)
     " \r\n\t{\"type\":\"Ping\",\"a\":[true,false,null,0,-0,12,-3.5,1E2,2e-1,\"\"],"
     "\"s\":\"q\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\xc3\xa9\","
     "\"o\":{\"k\":{},\"l\":[]},\"type2\":\"x\"} ";
-  g_autoptr(JsonNode) frame = chorus_json_parse_frame (text, NULL);
+  g_autoptr(JsonNode) frame = chorus_json_parse_frame (text, NULL, NULL);
   g_autoptr(JsonNode) expected = json_from_string (text, NULL);
   JsonObject *object;
   JsonArray *array;
@@ -518,6 +518,130 @@ test_write_string_invalid_utf8 (void)
   g_assert_cmpstr (out->str, ==, "\"a\xef\xbf\xbd" "b\xef\xbf\xbd\"");
 }
 
+static char *
+rows_frame (guint       query_id,
+            const char *rows)
+{
+  return g_strdup_printf ("{\"type\":\"Transition\",\"modifications\":[{\"type\":"
+                          "\"QueryUpdated\",\"queryId\":%u,\"value\":[%s]}]}",
+                          query_id, rows);
+}
+
+static JsonNode *
+parse_rows (ChorusJsonCache *cache,
+            guint            query_id,
+            const char      *rows)
+{
+  g_autofree char *text = rows_frame (query_id, rows);
+  g_autoptr(GError) error = NULL;
+  JsonNode *frame = chorus_json_parse_frame (text, cache, &error);
+
+  g_assert_no_error (error);
+  return frame;
+}
+
+static JsonNode *
+row_value (JsonNode *frame)
+{
+  JsonArray *modifications = json_object_get_array_member (json_node_get_object (frame),
+                                                           "modifications");
+
+  return json_object_get_member (json_array_get_object_element (modifications, 0), "value");
+}
+
+static JsonNode *
+row_at (JsonNode *frame,
+        guint     index)
+{
+  return json_array_get_element (json_node_get_array (row_value (frame)), index);
+}
+
+static void
+test_row_cache_shares_rows (void)
+{
+  ChorusJsonCache *cache = chorus_json_cache_new ();
+  g_autoptr(JsonNode) first = parse_rows (cache, 1, "{\"_id\":\"a\"},{\"_id\":\"b\"}");
+  g_autoptr(JsonNode) second = parse_rows (cache, 1, "{\"_id\":\"b\"},{\"_id\":\"c\"}");
+  g_autoptr(JsonNode) other = parse_rows (cache, 2, "{\"_id\":\"c\"}");
+  g_autoptr(JsonNode) spaced = parse_rows (cache, 1, "{\"_id\":\"b\"}, {\"_id\" :\"c\"}");
+
+  g_assert_true (row_at (second, 0) == row_at (first, 1));
+  g_assert_true (row_at (second, 1) != row_at (first, 0));
+  g_assert_true (json_node_is_immutable (row_at (second, 1)));
+  g_assert_true (row_at (other, 0) != row_at (second, 1));
+  g_assert_true (row_at (spaced, 0) == row_at (second, 0));
+  g_assert_true (row_at (spaced, 1) != row_at (second, 1));
+  g_assert_true (chorus_value_equal (row_at (spaced, 1), row_at (second, 1)));
+
+  chorus_json_cache_free (cache);
+}
+
+static void
+test_row_cache_keeps_text (void)
+{
+  ChorusJsonCache *cache = chorus_json_cache_new ();
+  g_autoptr(JsonNode) good = parse_rows (cache, 1, "{\"a\": 1} ,{\"b\":[2]}");
+  g_autofree char *text = NULL;
+  g_autofree char *unknown = NULL;
+  gboolean checked = FALSE;
+
+  text = chorus_json_cache_take_text (cache, row_value (good), &checked);
+  g_assert_cmpstr (text, ==, "[{\"a\": 1} ,{\"b\":[2]}]");
+  g_assert_true (checked);
+  unknown = chorus_json_cache_take_text (cache, row_at (good, 0), &checked);
+  g_assert_null (unknown);
+  g_assert_false (checked);
+
+  chorus_json_cache_free (cache);
+}
+
+/* A row that breaks the value rules is not shared and not marked checked,
+ * so the client still checks the whole result. */
+static void
+test_row_cache_invalid_value (void)
+{
+  ChorusJsonCache *cache = chorus_json_cache_new ();
+  g_autoptr(JsonNode) first = parse_rows (cache, 1, "{\"$bad\":1}");
+  g_autoptr(JsonNode) second = parse_rows (cache, 1, "{\"$bad\":1}");
+  g_autofree char *text = NULL;
+  gboolean checked = TRUE;
+
+  text = chorus_json_cache_take_text (cache, row_value (second), &checked);
+  g_assert_nonnull (text);
+  g_assert_false (checked);
+  g_assert_true (row_at (second, 0) != row_at (first, 0));
+
+  chorus_json_cache_free (cache);
+}
+
+/* Rows read through the cache meet the same strict rules, also when an
+ * earlier result had a row with the same start. */
+static void
+test_row_cache_strict (void)
+{
+  const char *invalid[] = {
+    "{\"a\":\"\\x\"}",
+    "{\"a\":1,}",
+    "{\"a\":01}",
+    "{\"a\":1}x",
+    "{\"a\":1",
+  };
+  ChorusJsonCache *cache = chorus_json_cache_new ();
+  g_autoptr(JsonNode) valid = parse_rows (cache, 1, "{\"a\":1}");
+
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autofree char *text = rows_frame (1, invalid[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = chorus_json_parse_frame (text, cache, &error);
+
+      g_assert_null (node);
+      g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
+    }
+
+  chorus_json_cache_free (cache);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -544,6 +668,10 @@ main (int   argc,
   g_test_add_func ("/core/value/check-text-strict", test_check_text_strict);
   g_test_add_func ("/core/value/parse-frame-values", test_parse_frame_values);
   g_test_add_func ("/core/value/write-string-invalid-utf8", test_write_string_invalid_utf8);
+  g_test_add_func ("/core/value/row-cache-shares-rows", test_row_cache_shares_rows);
+  g_test_add_func ("/core/value/row-cache-keeps-text", test_row_cache_keeps_text);
+  g_test_add_func ("/core/value/row-cache-invalid-value", test_row_cache_invalid_value);
+  g_test_add_func ("/core/value/row-cache-strict", test_row_cache_strict);
 
   return g_test_run ();
 }
