@@ -207,21 +207,34 @@ run_updates (ChorusClient     *self,
     }
 }
 
-/* Adds the writes of every update that ran last time but is gone now. */
+/* Returns the link of the first request from @link on whose memo is
+ * @memo, or NULL. */
+static GList *
+find_memo (GList            *link,
+           ChorusUpdateMemo *memo)
+{
+  while (link != NULL && ((ChorusRequest *) link->data)->memo != memo)
+    link = link->next;
+
+  return link;
+}
+
+/* Adds the writes of every update that ran last time but is gone now.
+ * Requests keep their order, so both lists are walked once. */
 static void
 mark_retired_writes (ChorusClient *self,
                      GHashTable   *dirty)
 {
-  g_autoptr(GHashTable) current = g_hash_table_new (NULL, NULL);
-
-  for (GList *link = self->requests.head; link != NULL; link = link->next)
-    g_hash_table_add (current, ((ChorusRequest *) link->data)->memo);
+  GList *link = self->requests.head;
 
   for (guint i = 0; i < self->ran_memos->len; i++)
     {
       ChorusUpdateMemo *memo = g_ptr_array_index (self->ran_memos, i);
+      GList *found = find_memo (link, memo);
 
-      if (!g_hash_table_contains (current, memo))
+      if (found != NULL)
+        link = found->next;
+      else
         _chorus_update_memo_mark_writes (memo, dirty);
     }
 }

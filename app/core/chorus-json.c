@@ -47,11 +47,18 @@ typedef struct
  * so a row whose text is unchanged gets the sealed node built before. */
 struct _ChorusJsonCache
 {
-  GHashTable *by_query;  /* query id -> (RowKey -> sealed JsonNode) */
+  GHashTable *by_query;  /* query id -> (RowKey -> CachedRow) */
+  guint64     stamp;     /* counts the results read */
   /* The values read from the last frame: JsonNode -> Arrival. The
    * nodes live as long as the frame, and the next frame clears this. */
   GHashTable *arrivals;
 };
+
+typedef struct
+{
+  JsonNode *node;   /* sealed */
+  guint64   stamp;  /* of the last result that had the row */
+} CachedRow;
 
 typedef struct
 {
@@ -432,29 +439,34 @@ row_key_dup (const RowKey *key)
   return copy;
 }
 
+static void
+cached_row_free (CachedRow *row)
+{
+  json_node_unref (row->node);
+  g_free (row);
+}
+
 static GHashTable *
 new_row_table (void)
 {
   return g_hash_table_new_full (row_key_hash, row_key_equal, g_free,
-                                (GDestroyNotify) json_node_unref);
+                                (GDestroyNotify) cached_row_free);
 }
 
 /* Reads the object row at r->p, which the reader checks in full, and
- * returns the node of an earlier row with the same text from @previous
- * or @rows, or else a new sealed node. Only a row that passes
- * chorus_value_check() goes into @rows, so @checked tells whether it
- * passed. */
+ * returns the node of an earlier row in @rows with the same text, or else
+ * a new sealed node. Only a row that passes chorus_value_check() goes into
+ * @rows, and @checked says whether it passed. */
 static gboolean
 read_cached_row (Reader     *r,
-                 GHashTable *previous,
                  GHashTable *rows,
                  JsonNode  **node,
                  gboolean   *checked)
 {
   const char *begin = r->p;
   JsonNode *unused = NULL;
+  CachedRow *row;
   RowKey key;
-
   gboolean valid;
 
   r->build = FALSE;
@@ -464,27 +476,54 @@ read_cached_row (Reader     *r,
     return FALSE;
 
   key = row_key_for (begin, r->p - begin);
-  *node = g_hash_table_lookup (rows, &key);
-  if (*node == NULL && previous != NULL)
-    *node = g_hash_table_lookup (previous, &key);
-
+  row = g_hash_table_lookup (rows, &key);
   *checked = TRUE;
-  if (*node != NULL)
+  if (row != NULL)
     {
-      json_node_ref (*node);
-    }
-  else
-    {
-      r->p = begin;
-      if (!read_value (r, node))
-        return FALSE;
-      json_node_seal (*node);
-      *checked = chorus_value_check (*node, NULL);
+      row->stamp = r->cache->stamp;
+      *node = json_node_ref (row->node);
+      return TRUE;
     }
 
-  if (*checked && !g_hash_table_contains (rows, &key))
-    g_hash_table_insert (rows, row_key_dup (&key), json_node_ref (*node));
+  r->p = begin;
+  if (!read_value (r, node))
+    return FALSE;
+  json_node_seal (*node);
+  *checked = chorus_value_check (*node, NULL);
+  if (!*checked)
+    return TRUE;
+
+  row = g_new (CachedRow, 1);
+  row->node = json_node_ref (*node);
+  row->stamp = r->cache->stamp;
+  g_hash_table_insert (rows, row_key_dup (&key), row);
   return TRUE;
+}
+
+static gboolean
+row_is_older (gpointer key,
+              gpointer value,
+              gpointer stamp)
+{
+  return ((CachedRow *) value)->stamp != *(guint64 *) stamp;
+}
+
+/* Returns the rows of @query_id's last result, which the caller updates to
+ * those of the result it reads. */
+static GHashTable *
+rows_of_query (ChorusJsonCache *cache,
+               gint64           query_id)
+{
+  GHashTable *rows = g_hash_table_lookup (cache->by_query, &query_id);
+
+  if (rows == NULL)
+    {
+      rows = new_row_table ();
+      g_hash_table_insert (cache->by_query, g_memdup2 (&query_id, sizeof query_id), rows);
+    }
+
+  cache->stamp++;
+  return rows;
 }
 
 static void
@@ -519,8 +558,7 @@ read_cached_rows (Reader    *r,
                   JsonNode **node)
 {
   g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(GHashTable) rows = new_row_table ();
-  GHashTable *previous = g_hash_table_lookup (r->cache->by_query, &query_id);
+  GHashTable *rows = rows_of_query (r->cache, query_id);
   const char *begin = r->p;
   gboolean all_checked = TRUE;
   gboolean done;
@@ -538,7 +576,7 @@ read_cached_rows (Reader    *r,
     {
       JsonNode *element = NULL;
       gboolean checked = FALSE;
-      gboolean ok = (*r->p == '{') ? read_cached_row (r, previous, rows, &element, &checked)
+      gboolean ok = (*r->p == '{') ? read_cached_row (r, rows, &element, &checked)
                                    : read_value (r, &element);
 
       if (!ok)
@@ -550,8 +588,7 @@ read_cached_rows (Reader    *r,
     }
 
   r->depth--;
-  g_hash_table_replace (r->cache->by_query, g_memdup2 (&query_id, sizeof query_id),
-                        g_steal_pointer (&rows));
+  g_hash_table_foreach_remove (rows, row_is_older, &r->cache->stamp);
   *node = json_node_init_array (json_node_alloc (), array);
   note_arrival (r, *node, begin, all_checked);
   return TRUE;
