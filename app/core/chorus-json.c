@@ -49,16 +49,21 @@ struct _ChorusJsonCache
 {
   GHashTable *by_query;  /* query id -> (RowKey -> CachedRow) */
   guint64     stamp;     /* counts the results read */
+  GPtrArray  *order;     /* CachedRow, of the result being read */
   /* The values read from the last frame: JsonNode -> Arrival. The
    * nodes live as long as the frame, and the next frame clears this. */
   GHashTable *arrivals;
 };
 
-typedef struct
+typedef struct _CachedRow CachedRow;
+
+struct _CachedRow
 {
-  JsonNode *node;   /* sealed */
-  guint64   stamp;  /* of the last result that had the row */
-} CachedRow;
+  JsonNode     *node;   /* sealed */
+  const RowKey *key;    /* owned by the table */
+  guint64       stamp;  /* of the last result that had the row */
+  CachedRow    *next;   /* the row after it in that result, or NULL */
+};
 
 typedef struct
 {
@@ -453,20 +458,33 @@ new_row_table (void)
                                 (GDestroyNotify) cached_row_free);
 }
 
-/* Reads the object row at r->p, which the reader checks in full, and
- * returns the node of an earlier row in @rows with the same text, or else
- * a new sealed node. Only a row that passes chorus_value_check() goes into
- * @rows, and @checked says whether it passed. */
+/* Returns the row that followed @last in the query's last result when the
+ * text at r->p starts with that row's text, or NULL. A row's text is one
+ * complete JSON value, which the reader checked when it first read it, so
+ * equal bytes need no second check. */
+static CachedRow *
+match_next_row (Reader    *r,
+                CachedRow *last)
+{
+  CachedRow *guess = last ? last->next : NULL;
+
+  if (guess == NULL || strncmp (r->p, guess->key->text, guess->key->length) != 0)
+    return NULL;
+
+  r->p += guess->key->length;
+  return guess;
+}
+
+/* Checks the row at r->p and returns the row in @rows with its text, or
+ * NULL. @key is set to the text either way. */
 static gboolean
-read_cached_row (Reader     *r,
-                 GHashTable *rows,
-                 JsonNode  **node,
-                 gboolean   *checked)
+find_row (Reader      *r,
+          GHashTable  *rows,
+          RowKey      *key,
+          CachedRow  **row)
 {
   const char *begin = r->p;
   JsonNode *unused = NULL;
-  CachedRow *row;
-  RowKey key;
   gboolean valid;
 
   r->build = FALSE;
@@ -475,17 +493,25 @@ read_cached_row (Reader     *r,
   if (!valid)
     return FALSE;
 
-  key = row_key_for (begin, r->p - begin);
-  row = g_hash_table_lookup (rows, &key);
-  *checked = TRUE;
-  if (row != NULL)
-    {
-      row->stamp = r->cache->stamp;
-      *node = json_node_ref (row->node);
-      return TRUE;
-    }
+  *key = row_key_for (begin, r->p - begin);
+  *row = g_hash_table_lookup (rows, key);
+  return TRUE;
+}
 
-  r->p = begin;
+/* Builds the row with the text @key, which starts at r->p. Only a row that
+ * passes chorus_value_check() goes into @rows, and @checked says whether it
+ * passed. */
+static gboolean
+build_row (Reader      *r,
+           GHashTable  *rows,
+           RowKey      *key,
+           JsonNode   **node,
+           CachedRow  **cached,
+           gboolean    *checked)
+{
+  RowKey *owned;
+  CachedRow *row;
+
   if (!read_value (r, node))
     return FALSE;
   json_node_seal (*node);
@@ -493,11 +519,65 @@ read_cached_row (Reader     *r,
   if (!*checked)
     return TRUE;
 
-  row = g_new (CachedRow, 1);
+  owned = row_key_dup (key);
+  row = g_new0 (CachedRow, 1);
   row->node = json_node_ref (*node);
-  row->stamp = r->cache->stamp;
-  g_hash_table_insert (rows, row_key_dup (&key), row);
+  row->key = owned;
+  g_hash_table_insert (rows, owned, row);
+  *cached = row;
   return TRUE;
+}
+
+/* Reads the object row at r->p and returns the node of an earlier row in
+ * @rows with the same text, or else a new sealed node. @last is the cached
+ * row before it in this result, and becomes this one. */
+static gboolean
+read_cached_row (Reader      *r,
+                 GHashTable  *rows,
+                 CachedRow  **last,
+                 JsonNode   **node,
+                 gboolean    *checked)
+{
+  const char *begin = r->p;
+  CachedRow *row = match_next_row (r, *last);
+  RowKey key;
+
+  *checked = TRUE;
+  if (row == NULL && !find_row (r, rows, &key, &row))
+    return FALSE;
+
+  if (row != NULL)
+    {
+      *node = json_node_ref (row->node);
+    }
+  else
+    {
+      r->p = begin;
+      if (!build_row (r, rows, &key, node, &row, checked))
+        return FALSE;
+    }
+
+  if (row != NULL)
+    {
+      row->stamp = r->cache->stamp;
+      g_ptr_array_add (r->cache->order, row);
+    }
+  *last = row;
+  return TRUE;
+}
+
+/* Links the rows of the result just read in its order. */
+static void
+link_rows (GPtrArray *order)
+{
+  for (guint i = 0; i < order->len; i++)
+    {
+      CachedRow *row = g_ptr_array_index (order, i);
+
+      row->next = (i + 1 < order->len) ? g_ptr_array_index (order, i + 1) : NULL;
+    }
+
+  g_ptr_array_set_size (order, 0);
 }
 
 static gboolean
@@ -523,6 +603,7 @@ rows_of_query (ChorusJsonCache *cache,
     }
 
   cache->stamp++;
+  g_ptr_array_set_size (cache->order, 0);
   return rows;
 }
 
@@ -546,10 +627,6 @@ note_arrival (Reader     *r,
   g_hash_table_replace (r->cache->arrivals, node, arrival);
 }
 
-static gboolean read_separator (Reader   *r,
-                                char      close,
-                                gboolean *done);
-
 /* Reads the array value of a QueryUpdated for @query_id, taking object
  * rows from the cache, and leaves the rows of this result in the cache. */
 static gboolean
@@ -559,6 +636,7 @@ read_cached_rows (Reader    *r,
 {
   g_autoptr(JsonArray) array = json_array_new ();
   GHashTable *rows = rows_of_query (r->cache, query_id);
+  CachedRow *last = NULL;
   const char *begin = r->p;
   gboolean all_checked = TRUE;
   gboolean done;
@@ -576,7 +654,7 @@ read_cached_rows (Reader    *r,
     {
       JsonNode *element = NULL;
       gboolean checked = FALSE;
-      gboolean ok = (*r->p == '{') ? read_cached_row (r, rows, &element, &checked)
+      gboolean ok = (*r->p == '{') ? read_cached_row (r, rows, &last, &element, &checked)
                                    : read_value (r, &element);
 
       if (!ok)
@@ -589,6 +667,7 @@ read_cached_rows (Reader    *r,
 
   r->depth--;
   g_hash_table_foreach_remove (rows, row_is_older, &r->cache->stamp);
+  link_rows (r->cache->order);
   *node = json_node_init_array (json_node_alloc (), array);
   note_arrival (r, *node, begin, all_checked);
   return TRUE;
@@ -837,6 +916,7 @@ chorus_json_cache_new (void)
   cache->by_query = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                            (GDestroyNotify) g_hash_table_unref);
   cache->arrivals = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) arrival_free);
+  cache->order = g_ptr_array_new ();
   return cache;
 }
 
@@ -848,6 +928,7 @@ chorus_json_cache_free (ChorusJsonCache *cache)
 
   g_hash_table_unref (cache->by_query);
   g_hash_table_unref (cache->arrivals);
+  g_ptr_array_unref (cache->order);
   g_free (cache);
 }
 

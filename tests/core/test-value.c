@@ -576,6 +576,30 @@ test_row_cache_shares_rows (void)
   chorus_json_cache_free (cache);
 }
 
+/* The row after a shared row is first compared with the row that followed
+ * it last time. */
+static void
+test_row_cache_next_row (void)
+{
+  ChorusJsonCache *cache = chorus_json_cache_new ();
+  g_autoptr(JsonNode) first = parse_rows (cache, 1, "{\"n\":1},{\"n\":2},{\"n\":3}");
+  g_autoptr(JsonNode) second = parse_rows (cache, 1, "{\"n\":2},{\"n\":3},{\"n\":4}");
+  g_autofree char *bad_text = rows_frame (1, "{\"n\":2},{\"n\":3}5,{\"n\":4}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) bad = NULL;
+
+  g_assert_true (row_at (second, 0) == row_at (first, 1));
+  g_assert_true (row_at (second, 1) == row_at (first, 2));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (row_at (second, 2)), "n"),
+                   ==, 4);
+
+  bad = chorus_json_parse_frame (bad_text, cache, &error);
+  g_assert_null (bad);
+  g_assert_error (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_PROTOCOL);
+
+  chorus_json_cache_free (cache);
+}
+
 static void
 test_row_cache_keeps_text (void)
 {
@@ -625,9 +649,12 @@ test_row_cache_strict (void)
     "{\"a\":01}",
     "{\"a\":1}x",
     "{\"a\":1",
+    "{\"a\":1},{\"b\":2}x",
+    "{\"a\":1},{\"b\":2",
+    "{\"a\":1},{\"b\":2},",
   };
   ChorusJsonCache *cache = chorus_json_cache_new ();
-  g_autoptr(JsonNode) valid = parse_rows (cache, 1, "{\"a\":1}");
+  g_autoptr(JsonNode) valid = parse_rows (cache, 1, "{\"a\":1},{\"b\":2}");
 
   for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
     {
@@ -669,6 +696,7 @@ main (int   argc,
   g_test_add_func ("/core/value/parse-frame-values", test_parse_frame_values);
   g_test_add_func ("/core/value/write-string-invalid-utf8", test_write_string_invalid_utf8);
   g_test_add_func ("/core/value/row-cache-shares-rows", test_row_cache_shares_rows);
+  g_test_add_func ("/core/value/row-cache-next-row", test_row_cache_next_row);
   g_test_add_func ("/core/value/row-cache-keeps-text", test_row_cache_keeps_text);
   g_test_add_func ("/core/value/row-cache-invalid-value", test_row_cache_invalid_value);
   g_test_add_func ("/core/value/row-cache-strict", test_row_cache_strict);
