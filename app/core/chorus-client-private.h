@@ -24,5 +24,6 @@ void _chorus_client_set_backoff            (ChorusClient       *self,
                                             guint               max_ms);
 void _chorus_client_set_inactivity_timeout (ChorusClient       *self,
                                             guint               timeout_ms);
+guint _chorus_client_get_retries           (ChorusClient       *self);
 
 G_END_DECLS

@@ -835,6 +835,15 @@ _chorus_client_set_backoff (ChorusClient *self,
   self->max_backoff_ms = max_ms;
 }
 
+/* Returns how many reconnects in a row have not yet synced again. */
+guint
+_chorus_client_get_retries (ChorusClient *self)
+{
+  g_return_val_if_fail (CHORUS_IS_CLIENT (self), 0);
+
+  return self->retries;
+}
+
 void
 _chorus_client_set_inactivity_timeout (ChorusClient *self,
                                        guint         timeout_ms)

@@ -26,12 +26,17 @@ const scenario = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const sockets = [];
 let sent = [];
 
+let failSends = false;
+let droppedAt = 0;
+let delay = null;
+
 class FakeWebSocket {
   constructor(url) {
     this.url = url;
     sockets.push(this);
   }
   send(text) {
+    if (failSends) throw new Error("send failed");
     sent.push(JSON.parse(text));
   }
   close() {
@@ -146,6 +151,13 @@ async function waitForSocket(timeoutMs) {
   throw new Error(`The client did not open a new socket within ${timeoutMs} ms`);
 }
 
+// Describes how the time since the last close compares with [low, high]
+// in ms, in the words test-conformance.c uses.
+function describeDelay([low, high]) {
+  const waited = Math.floor(performance.now() - droppedAt);
+  return waited >= low && waited <= high ? "in range" : `${waited} ms, outside [${low}, ${high}]`;
+}
+
 function tokenFetcher(tokens) {
   let index = 0;
   return async ({ forceRefreshToken }) => {
@@ -190,6 +202,7 @@ async function runStep(step) {
     }
     case "open": {
       const socket = await waitForSocket(step.wait_ms ?? 10000);
+      if (step.delayRange) delay = describeDelay(step.delayRange);
       socket.opened = true;
       socket.onopen({});
       break;
@@ -197,7 +210,12 @@ async function runStep(step) {
     case "deliver":
       sockets[sockets.length - 1].onmessage({ data: JSON.stringify(step.frame) });
       break;
+    case "failSends":
+      droppedAt = performance.now();
+      failSends = step.fail;
+      break;
     case "drop":
+      droppedAt = performance.now();
       sockets[sockets.length - 1].onclose({ code: step.code ?? 1011, reason: step.reason ?? "" });
       break;
     case "mutation": {
@@ -273,7 +291,11 @@ for (const step of scenario.steps) {
     fetches,
     error,
     paginated: readPaginated(),
+    // The reconnect counter, for scenarios about when it resets
+    ...(scenario.observeRetries ? { retries: client.connectionState().connectionRetries } : {}),
+    ...(delay !== null ? { delay } : {}),
   }));
+  delay = null;
 }
 
 process.stdout.write(JSON.stringify({ steps }) + "\n");

@@ -27,7 +27,7 @@
 
 static const char * const observation_keys[] = {
   "frames", "reads", "notify", "requests", "recorded", "auth", "fetches", "error",
-  "paginated", NULL
+  "paginated", "retries", "delay", NULL
 };
 
 static char *conformance_dir;
@@ -46,6 +46,8 @@ typedef struct
   JsonArray           *fetches;
   JsonArray           *tokens;
   guint                token_index;
+  gint64               dropped_at;     /* when the socket last closed */
+  char                *delay;          /* how the last reopen's delay compared */
 } Runner;
 
 typedef struct
@@ -413,15 +415,37 @@ step_mutation (Runner     *runner,
                           request_done_cb, track_request (runner, ref));
 }
 
-static void
-step_open (Runner *runner)
+/* Describes how the time since the last close compares with the step's
+ * "delayRange" [low, high] in ms, in words both harnesses write alike. */
+static char *
+describe_delay (Runner     *runner,
+                JsonObject *step)
 {
-  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  JsonArray *range = json_object_get_array_member (step, "delayRange");
+  gint64 waited = (g_get_monotonic_time () - runner->dropped_at) / 1000;
+  gint64 low = json_array_get_int_element (range, 0);
+  gint64 high = json_array_get_int_element (range, 1);
+
+  if (waited >= low && waited <= high)
+    return g_strdup ("in range");
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT " ms, outside [%" G_GINT64_FORMAT ", %"
+                          G_GINT64_FORMAT "]", waited, low, high);
+}
+
+static void
+step_open (Runner     *runner,
+           JsonObject *step)
+{
+  gint64 wait_ms = json_object_get_int_member_with_default (step, "wait_ms", 2000);
+  gint64 deadline = g_get_monotonic_time () + wait_ms * 1000;
 
   while (!chorus_fake_transport_is_opening (runner->transport) &&
          g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, !chorus_fake_transport_is_open (runner->transport));
 
+  if (json_object_has_member (step, "delayRange"))
+    runner->delay = describe_delay (runner, step);
   if (chorus_fake_transport_is_opening (runner->transport))
     chorus_fake_transport_accept (runner->transport);
 }
@@ -439,6 +463,7 @@ step_drop (Runner     *runner,
     reason = text = g_strdup_printf ("closed with code %" G_GINT64_FORMAT,
                                      json_object_get_int_member_with_default (step, "code", 1011));
 
+  runner->dropped_at = g_get_monotonic_time ();
   chorus_fake_transport_drop (runner->transport, reason);
 }
 
@@ -461,7 +486,13 @@ run_step (Runner     *runner,
       g_hash_table_remove (runner->paginated, json_object_get_string_member (step, "ref"));
     }
   else if (g_str_equal (kind, "open"))
-    step_open (runner);
+    step_open (runner, step);
+  else if (g_str_equal (kind, "failSends"))
+    {
+      runner->dropped_at = g_get_monotonic_time ();
+      chorus_fake_transport_set_fail_sends (runner->transport,
+                                            json_object_get_boolean_member (step, "fail"));
+    }
   else if (g_str_equal (kind, "deliver"))
     {
       text = chorus_value_to_canonical_string (json_object_get_member (step, "frame"));
@@ -600,6 +631,12 @@ observe (Runner *runner)
   json_object_set_member (observation, "fetches", array_node (runner->fetches));
   json_object_set_null_member (observation, "error");
   json_object_set_member (observation, "paginated", read_paginated (runner));
+  /* The reconnect counter, for scenarios about when it resets */
+  if (json_object_get_boolean_member_with_default (runner->scenario, "observeRetries", FALSE))
+    json_object_set_int_member (observation, "retries", _chorus_client_get_retries (runner->client));
+  if (runner->delay != NULL)
+    json_object_set_string_member (observation, "delay", runner->delay);
+  g_clear_pointer (&runner->delay, g_free);
 
   return observation;
 }
@@ -632,7 +669,9 @@ run_scenario (JsonObject *scenario)
   runner.paginated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   runner.transport = chorus_fake_transport_new ();
   runner.client = chorus_client_new (CHORUS_TRANSPORT (runner.transport));
-  _chorus_client_set_backoff (runner.client, 1, 1, 4);
+  /* Real intervals only where a scenario measures them */
+  if (!json_object_get_boolean_member_with_default (scenario, "realBackoff", FALSE))
+    _chorus_client_set_backoff (runner.client, 1, 1, 4);
   g_signal_connect (runner.client, "auth-changed", G_CALLBACK (auth_changed_cb), &runner);
   chorus_client_start (runner.client);
 
@@ -659,6 +698,30 @@ run_scenario (JsonObject *scenario)
   g_clear_pointer (&runner.tokens, json_array_unref);
 
   return observations;
+}
+
+/* Scenario file name -> its JsonArray of observations, so the two
+ * subtests of a scenario replay it through app/core once. */
+static GHashTable *observed_scenarios;
+
+static JsonArray *
+observe_scenario (const char *name,
+                  JsonObject *scenario)
+{
+  JsonArray *observations;
+
+  if (observed_scenarios == NULL)
+    observed_scenarios = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify) json_array_unref);
+
+  observations = g_hash_table_lookup (observed_scenarios, name);
+  if (observations == NULL)
+    {
+      observations = run_scenario (scenario);
+      g_hash_table_insert (observed_scenarios, g_strdup (name), observations);
+    }
+
+  return json_array_ref (observations);
 }
 
 static int
@@ -727,7 +790,7 @@ test_expectations (gconstpointer data)
   g_autoptr(JsonNode) root = load_json_file (path);
   JsonObject *scenario = json_node_get_object (root);
   JsonArray *steps = json_object_get_array_member (scenario, "steps");
-  g_autoptr(JsonArray) observations = run_scenario (scenario);
+  g_autoptr(JsonArray) observations = observe_scenario (data, scenario);
   gboolean ok = TRUE;
 
   for (guint i = 0; i < json_array_get_length (steps); i++)
@@ -839,7 +902,7 @@ test_oracle (gconstpointer data)
       return;
     }
 
-  observations = run_scenario (scenario);
+  observations = observe_scenario (data, scenario);
   g_assert_cmpuint (json_array_get_length (oracle), ==, json_array_get_length (steps));
 
   for (guint i = 0; i < json_array_get_length (steps); i++)
@@ -883,6 +946,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
 
   /* The client's warnings about bad frames are part of the scenarios. */
@@ -891,5 +956,8 @@ main (int   argc,
   conformance_dir = g_strdup (argc > 1 ? argv[1] : ".");
   add_scenario_tests ();
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_pointer (&observed_scenarios, g_hash_table_unref);
+
+  return status;
 }
