@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "chorus-client-state.h"
 #include "chorus-value.h"
 
@@ -18,6 +20,11 @@
 /* Fresh tokens fetched after AuthErrors before the client gives up. The
  * convex npm client sends its cached token and then three fresh ones. */
 #define MAX_AUTH_RETRIES 3
+
+/* How long before a token expires the client fetches the next one, and
+ * the longest it waits, as in the convex npm client. */
+#define REFRESH_LEEWAY_SECONDS 10
+#define MAX_REFRESH_DELAY_SECONDS (20 * 24 * 60 * 60)
 
 static void
 set_authenticated (ChorusClient *self,
@@ -79,8 +86,127 @@ fetch_token (ChorusClient *self,
   return self->token_provider (self, force_refresh, self->token_provider_data);
 }
 
+/* Decodes the base64url payload of a JWT into its claims object. */
+static JsonNode *
+decode_claims (const char *part)
+{
+  g_autoptr(GString) padded = g_string_new (part);
+  g_autofree guchar *bytes = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  g_strdelimit (padded->str, "-", '+');
+  g_strdelimit (padded->str, "_", '/');
+  while (padded->len % 4 != 0)
+    g_string_append_c (padded, '=');
+
+  bytes = g_base64_decode (padded->str, &length);
+  text = g_strndup ((const char *) bytes, length);
+  if (strlen (text) != length || !g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  return json_from_string (text, NULL);
+}
+
+/* Returns the numeric claim @name, or 0 when it is missing or no number. */
+static gint64
+get_claim (JsonObject *claims,
+           const char *name)
+{
+  JsonNode *claim = json_object_get_member (claims, name);
+  GType type = claim ? json_node_get_value_type (claim) : G_TYPE_INVALID;
+
+  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+    return 0;
+
+  return (gint64) json_node_get_double (claim);
+}
+
+/* Returns the lifetime of @token in seconds from its "iat" and "exp"
+ * claims, or 0 when it is no JWT with both. */
+gint64
+_chorus_client_token_lifetime (const char *token)
+{
+  g_auto(GStrv) parts = g_strsplit (token, ".", 4);
+  g_autoptr(JsonNode) claims = NULL;
+  JsonObject *object;
+
+  if (g_strv_length (parts) != 3 || !(claims = decode_claims (parts[1])))
+    return 0;
+  if (!JSON_NODE_HOLDS_OBJECT (claims))
+    return 0;
+
+  object = json_node_get_object (claims);
+  if (get_claim (object, "iat") == 0)
+    return 0;
+
+  return get_claim (object, "exp") - get_claim (object, "iat");
+}
+
+static gboolean
+refresh_token_cb (gpointer user_data)
+{
+  ChorusClient *self = user_data;
+  g_autofree char *token = NULL;
+
+  g_clear_pointer (&self->token_refresh_source, g_source_unref);
+
+  token = fetch_token (self, TRUE);
+  if (token == NULL)
+    {
+      g_warning ("Failed to fetch a fresh token before the old one expires");
+      _chorus_client_clear_token_provider (self);
+      _chorus_client_send_authenticate (self);
+      set_authenticated (self, FALSE);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (g_strcmp0 (token, self->auth_token) == 0)
+    return G_SOURCE_REMOVE;
+
+  g_free (self->auth_token);
+  self->auth_token = g_steal_pointer (&token);
+  self->token_fresh = TRUE;
+  _chorus_client_send_authenticate (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_chorus_client_cancel_token_refresh (ChorusClient *self)
+{
+  if (self->token_refresh_source == NULL)
+    return;
+
+  g_source_destroy (self->token_refresh_source);
+  g_clear_pointer (&self->token_refresh_source, g_source_unref);
+}
+
+/* Plans the fetch of the next token REFRESH_LEEWAY_SECONDS before the
+ * confirmed one expires, counting from when it was issued because the
+ * two clocks may disagree. A token that is no JWT is never refreshed. */
+static void
+schedule_token_refresh (ChorusClient *self)
+{
+  gint64 lifetime = _chorus_client_token_lifetime (self->auth_token);
+  gint64 delay;
+
+  _chorus_client_cancel_token_refresh (self);
+  if (lifetime <= 2)
+    {
+      g_debug ("The token has no JWT lifetime, so it will not be refreshed");
+      return;
+    }
+
+  delay = CLAMP (lifetime - REFRESH_LEEWAY_SECONDS, 0, MAX_REFRESH_DELAY_SECONDS);
+  self->token_refresh_source = g_timeout_source_new ((guint) delay * 1000);
+  g_source_set_callback (self->token_refresh_source, refresh_token_cb, self, NULL);
+  g_source_attach (self->token_refresh_source, self->context);
+}
+
 /* Looks at the identity versions of an applied Transition. An identity
- * that went up confirms the token that was sent last. */
+ * that went up confirms the token that was sent last. A cached token is
+ * followed at once by a fresh one; a fresh one is refreshed before it
+ * expires. */
 void
 _chorus_client_auth_transition (ChorusClient             *self,
                                 const ChorusStateVersion *start,
@@ -94,6 +220,11 @@ _chorus_client_auth_transition (ChorusClient             *self,
   self->awaiting_auth = FALSE;
   self->auth_retries = 0;
   set_authenticated (self, TRUE);
+  if (self->token_fresh)
+    {
+      schedule_token_refresh (self);
+      return;
+    }
 
   token = fetch_token (self, TRUE);
   if (token == NULL || g_strcmp0 (token, self->auth_token) == 0)
@@ -101,6 +232,7 @@ _chorus_client_auth_transition (ChorusClient             *self,
 
   g_free (self->auth_token);
   self->auth_token = g_steal_pointer (&token);
+  self->token_fresh = TRUE;
   _chorus_client_send_authenticate (self);
 }
 
@@ -113,7 +245,9 @@ _chorus_client_clear_token_provider (ChorusClient *self)
   self->token_provider = NULL;
   self->token_provider_data = NULL;
   self->token_provider_destroy = NULL;
+  self->token_fresh = FALSE;
   g_clear_pointer (&self->auth_token, g_free);
+  _chorus_client_cancel_token_refresh (self);
 }
 
 /* Fetches a fresh token after the server rejected one. Returns FALSE when
@@ -133,6 +267,7 @@ refresh_rejected_token (ChorusClient *self)
 
   g_free (self->auth_token);
   self->auth_token = g_steal_pointer (&token);
+  self->token_fresh = TRUE;
   return TRUE;
 }
 

@@ -516,4 +516,5 @@ _chorus_client_clear_timers (ChorusClient *self)
 
   clear_source (&self->reconnect_source);
   clear_source (&self->inactivity_source);
+  _chorus_client_cancel_token_refresh (self);
 }

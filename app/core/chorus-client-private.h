@@ -25,5 +25,6 @@ void _chorus_client_set_backoff            (ChorusClient       *self,
 void _chorus_client_set_inactivity_timeout (ChorusClient       *self,
                                             guint               timeout_ms);
 guint _chorus_client_get_retries           (ChorusClient       *self);
+gint64 _chorus_client_token_lifetime       (const char         *token);
 
 G_END_DECLS

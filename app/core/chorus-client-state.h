@@ -141,10 +141,14 @@ struct _ChorusClient
   gpointer              token_provider_data;
   GDestroyNotify        token_provider_destroy;
   char                 *auth_token;
+  /* Fetches a fresh token before the confirmed one expires */
+  GSource              *token_refresh_source;
   guint                 identity_version;
   guint                 auth_retries;
   guint                 authenticated : 1;
   guint                 awaiting_auth : 1;
+  /* The token came from a fetch with force_refresh, not from a cache. */
+  guint                 token_fresh : 1;
   /* Reconnect at once, without backoff, after an AuthError. */
   guint                 restart_now : 1;
   guint                 started : 1;
@@ -191,6 +195,7 @@ void     _chorus_client_auth_transition    (ChorusClient *self,
                                             const ChorusStateVersion *start,
                                             const ChorusStateVersion *end);
 void     _chorus_client_clear_token_provider (ChorusClient *self);
+void     _chorus_client_cancel_token_refresh (ChorusClient *self);
 gboolean _chorus_client_handle_auth_error  (ChorusClient *self,
                                             JsonObject   *frame,
                                             GError      **error);

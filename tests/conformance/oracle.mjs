@@ -210,6 +210,9 @@ async function runStep(step) {
     case "deliver":
       sockets[sockets.length - 1].onmessage({ data: JSON.stringify(step.frame) });
       break;
+    case "wait":
+      await sleep(step.ms);
+      break;
     case "failSends":
       droppedAt = performance.now();
       failSends = step.fail;

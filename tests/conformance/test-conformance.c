@@ -450,6 +450,24 @@ step_open (Runner     *runner,
     chorus_fake_transport_accept (runner->transport);
 }
 
+static gboolean
+set_true_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets the client's timers run for @ms milliseconds of real time. */
+static void
+step_wait (gint64 ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add ((guint) ms, set_true_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 /* Closes the socket from the server side. An empty reason becomes
  * "closed with code N", as the libsoup transport reports it. */
 static void
@@ -487,6 +505,8 @@ run_step (Runner     *runner,
     }
   else if (g_str_equal (kind, "open"))
     step_open (runner, step);
+  else if (g_str_equal (kind, "wait"))
+    step_wait (json_object_get_int_member (step, "ms"));
   else if (g_str_equal (kind, "failSends"))
     {
       runner->dropped_at = g_get_monotonic_time ();

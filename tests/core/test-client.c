@@ -716,6 +716,39 @@ test_update_changing_shared_row (Fixture       *f,
   mutation_state_clear (&state);
 }
 
+/* Only a JWT with numeric "iat" and "exp" claims has a lifetime, and
+ * anything else in a token is read without a warning. */
+static void
+test_token_lifetime (void)
+{
+  const struct {
+    const char *token;
+    gint64      lifetime;
+  } cases[] = {
+    /* {"iat":1000,"exp":1060} and {"iat":1.5e3,"exp":1600} */
+    { "eyJhbGciOiJub25lIn0.eyJpYXQiOjEwMDAsImV4cCI6MTA2MH0.sig", 60 },
+    { "x.eyJpYXQiOjEuNWUzLCJleHAiOjE2MDB9.", 100 },
+    /* {"exp":1060}, {"iat":{},"exp":1060}, {"iat":"1000","exp":1060} */
+    { "x.eyJleHAiOjEwNjB9.y", 0 },
+    { "x.eyJpYXQiOnt9LCJleHAiOjEwNjB9.y", 0 },
+    { "x.eyJpYXQiOiIxMDAwIiwiZXhwIjoxMDYwfQ.y", 0 },
+    /* [1], "null", bytes that are not UTF-8, a NUL byte, no JSON */
+    { "x.WzFd.y", 0 },
+    { "x.bnVsbA.y", 0 },
+    { "x._-8.y", 0 },
+    { "x.AAAA.y", 0 },
+    { "x.bm90IGpzb24.y", 0 },
+    { "JWT1", 0 },
+    { "a.b", 0 },
+    { "a.b.c.d", 0 },
+    { "..", 0 },
+    { "", 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpint (_chorus_client_token_lifetime (cases[i].token), ==, cases[i].lifetime);
+}
+
 static void
 reconnect (Fixture *f)
 {
@@ -1417,6 +1450,7 @@ main (int   argc,
 
   add_test ("/core/client/connect-frames", test_connect_frames);
   add_test ("/core/client/update-changing-shared-row", test_update_changing_shared_row);
+  g_test_add_func ("/core/client/token-lifetime", test_token_lifetime);
   add_test ("/core/client/subscription-dedupe", test_subscription_dedupe);
   add_test ("/core/client/optimistic-before-send", test_optimistic_before_send);
   add_test ("/core/client/optimistic-kept-below-commit", test_optimistic_kept_below_commit);
