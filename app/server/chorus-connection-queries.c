@@ -15,8 +15,12 @@ struct _ChorusRefreshCache
 {
   /* ChorusQueryResults by path, arguments, journal and authentication. */
   GHashTable *results;
-  /* Transition frames as GBytes, by version prefix and modifications. */
+  /* Transition frames as GBytes, by version prefix and the addresses of
+   * the modification texts. */
   GHashTable *frames;
+  /* The modification texts that the keys of frames name. Holding them
+   * keeps their addresses from being reused by other texts. */
+  GPtrArray  *frame_texts;
 };
 
 void
@@ -56,6 +60,7 @@ chorus_refresh_cache_new (void)
                                           (GDestroyNotify) query_result_free);
   cache->frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_bytes_unref);
+  cache->frame_texts = chorus_modifications_new ();
   return cache;
 }
 
@@ -67,6 +72,7 @@ chorus_refresh_cache_free (ChorusRefreshCache *cache)
 
   g_hash_table_unref (cache->results);
   g_hash_table_unref (cache->frames);
+  g_ptr_array_unref (cache->frame_texts);
   g_free (cache);
 }
 
@@ -165,7 +171,8 @@ lookup_frame (GString            *prefix,
     }
 
   /* The texts are shared GRefStrings, so their addresses identify them
-   * while the cache keeps the results. */
+   * while the cache keeps a reference to them. A result builds a new text
+   * when a subscriber has another query id, and frees its old one. */
   key = g_string_new_len (prefix->str, prefix->len);
   for (guint i = 0; modifications != NULL && i < modifications->len; i++)
     g_string_append_printf (key, "\n%p", modifications->pdata[i]);
@@ -173,6 +180,8 @@ lookup_frame (GString            *prefix,
   if ((frame = g_hash_table_lookup (cache->frames, key->str)))
     return g_bytes_ref (frame);
 
+  for (guint i = 0; modifications != NULL && i < modifications->len; i++)
+    g_ptr_array_add (cache->frame_texts, g_ref_string_acquire (modifications->pdata[i]));
   append_modifications (prefix, modifications);
   frame = g_bytes_new (prefix->str, prefix->len);
   g_hash_table_insert (cache->frames, g_string_free (g_steal_pointer (&key), FALSE),

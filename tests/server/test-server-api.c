@@ -226,6 +226,43 @@ test_page_gapless (Fixture       *fixture,
   assert_page_bodies (value, "m5 m4 m3");
 }
 
+/* Two connections at the same versions that subscribe to the same query
+ * under different query ids each get a Transition with their own id,
+ * although the server builds one frame per distinct content. */
+static void
+test_shared_result_own_query_id (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autofree char *general_b = NULL;
+  g_autofree char *general_c = NULL;
+  g_autoptr(TestClient) first = open_client (fixture, "session-id-a", &general);
+  g_autoptr(TestClient) second = open_client (fixture, "session-id-b", &general_b);
+  g_autoptr(TestClient) sender = open_client (fixture, "session-id-c", &general_c);
+  g_autofree char *list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+  g_autofree char *send_args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"hi\","
+                                                "\"channel\":\"%s\"}", general);
+  g_autoptr(JsonNode) first_value = NULL;
+  g_autoptr(JsonNode) second_value = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  TestClient *readers[] = { first, second };
+  const guint query_ids[] = { 1, 7 };
+
+  first_value = test_client_subscribe (first, 1, 1, "messages:list", list_args);
+  second_value = test_client_subscribe (second, 1, 7, "messages:list", list_args);
+  sent = mutate_ok (sender, 1, "messages:send", send_args);
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      g_autoptr(JsonObject) transition = test_client_expect (readers[i], "Transition");
+      JsonArray *modifications = json_object_get_array_member (transition, "modifications");
+      JsonObject *modification = json_array_get_object_element (modifications, 0);
+
+      g_assert_cmpuint (json_array_get_length (modifications), ==, 1);
+      g_assert_cmpint (json_object_get_int_member (modification, "queryId"), ==, query_ids[i]);
+    }
+}
+
 /* Adds a first-page subscription of @num_items with @journal (JSON text)
  * and returns its QueryUpdated modification. */
 static JsonObject *
@@ -676,6 +713,7 @@ main (int   argc,
 
   ADD_TEST ("/server-api/page-newest-first", NULL, test_page_newest_first);
   ADD_TEST ("/server-api/page-gapless", NULL, test_page_gapless);
+  ADD_TEST ("/server-api/shared-result-own-query-id", NULL, test_shared_result_own_query_id);
   ADD_TEST ("/server-api/page-journal-forged", NULL, test_page_journal_forged);
   ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
   ADD_TEST ("/server-api/edit-and-remove", NULL, test_edit_and_remove);
