@@ -94,10 +94,14 @@ list_messages (ChorusCall  *call,
   return array_node_new (messages);
 }
 
+/* Builds the page result. A @split_seq other than 0 adds "splitCursor"
+ * and pageStatus "SplitRecommended". Chorus's and the official client
+ * then subscribe to the two halves and drop the page. */
 static JsonNode *
 page_result_new (JsonArray *page,
                  gboolean   is_done,
-                 gint64     end)
+                 gint64     end,
+                 gint64     split_seq)
 {
   g_autoptr(JsonObject) result = json_object_new ();
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, end);
@@ -106,8 +110,41 @@ page_result_new (JsonArray *page,
   json_object_set_string_member (result, "continueCursor", cursor);
   json_object_set_boolean_member (result, "isDone", is_done);
   json_object_set_array_member (result, "page", page);
+  if (split_seq > 0)
+    {
+      g_autofree char *split = g_strdup_printf ("%" G_GINT64_FORMAT, split_seq);
+
+      json_object_set_string_member (result, "pageStatus", "SplitRecommended");
+      json_object_set_string_member (result, "splitCursor", split);
+    }
 
   return json_node_init_object (json_node_alloc (), result);
+}
+
+/* Finds the cursor between the newer and the older half of a page that
+ * grew past twice its numItems. Only a page with a kept end grows, as
+ * messages arrive, and each of its subscribers receives all of it again
+ * on every new message. @out_split is 0 for a page that needs no split. */
+static gboolean
+find_page_split (ChorusCall  *call,
+                 const char  *channel,
+                 gint64       cursor,
+                 gint64       end,
+                 guint        length,
+                 guint        num_items,
+                 gint64      *out_split,
+                 GError     **error)
+{
+  guint newer_half = MAX (length / 2, 1);
+
+  *out_split = 0;
+  if (length <= 2 * (guint64) num_items)
+    return TRUE;
+
+  /* The newer half ends at its oldest message, which the half that
+   * starts at the split cursor then leaves out. */
+  return chorus_db_find_page_seq (call->db, channel, cursor, end, newer_half - 1,
+                                  out_split, error);
 }
 
 /* Returns the signature of a page journal: the HMAC-SHA256 of the
@@ -167,7 +204,7 @@ page_messages (ChorusCall  *call,
 {
   static const char * const names[] = { "channel", "paginationOpts", NULL };
   const char *channel = NULL;
-  gint64 cursor = 0, end_cursor = 0, end = 0;
+  gint64 cursor = 0, end_cursor = 0, end = 0, split = 0;
   gboolean is_done = FALSE;
   guint num_items = 0;
   g_autofree char *signature = NULL;
@@ -189,10 +226,17 @@ page_messages (ChorusCall  *call,
                                         &end, &is_done, error)))
     return NULL;
 
+  if (!find_page_split (call, channel, cursor, end, json_array_get_length (page), num_items,
+                        &split, error))
+    {
+      json_array_unref (page);
+      return NULL;
+    }
+
   signature = sign_journal (call, channel, cursor, end);
   g_free (call->journal);
   call->journal = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", end, signature);
-  return page_result_new (page, is_done, end);
+  return page_result_new (page, is_done, end, split);
 }
 
 static JsonNode *

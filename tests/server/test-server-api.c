@@ -226,6 +226,91 @@ test_page_gapless (Fixture       *fixture,
   assert_page_bodies (value, "m5 m4 m3");
 }
 
+/* Sends message "m<number>" and returns the value of the first query
+ * that the Transition after it updates. */
+static JsonNode *
+send_and_read_update (TestClient *client,
+                      const char *channel,
+                      guint       number)
+{
+  g_autofree char *args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"m%u\","
+                                           "\"channel\":\"%s\"}", number, channel);
+  g_autoptr(JsonObject) response = test_client_mutate (client, number, "messages:send", args);
+  g_autoptr(JsonObject) transition = NULL;
+  JsonArray *modifications;
+
+  g_assert_true (json_object_get_boolean_member (response, "success"));
+  transition = test_client_expect (client, "Transition");
+  modifications = json_object_get_array_member (transition, "modifications");
+  g_assert_cmpuint (json_array_get_length (modifications), ==, 1);
+
+  return json_node_copy (json_object_get_member (json_array_get_object_element (modifications, 0),
+                                                 "value"));
+}
+
+static JsonNode *
+subscribe_page_range (TestClient *client,
+                      guint       base_version,
+                      const char *channel,
+                      const char *cursor,
+                      const char *end_cursor,
+                      guint       num_items)
+{
+  g_autofree char *args = g_strdup_printf ("{\"channel\":\"%s\",\"paginationOpts\":"
+                                           "{\"cursor\":%s,\"endCursor\":\"%s\","
+                                           "\"numItems\":%u}}",
+                                           channel, cursor, end_cursor, num_items);
+
+  return test_client_subscribe (client, base_version, base_version, "messages:page", args);
+}
+
+/* A first page that grew past twice its numItems comes with a split
+ * cursor, and the two halves it names hold the same messages, with no
+ * gap and no overlap. */
+static void
+test_page_split_recommended (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-split", &general);
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) newer = NULL;
+  g_autoptr(JsonNode) older = NULL;
+  g_autofree char *head_cursor = NULL;
+  JsonObject *result;
+
+  send_numbered (client, general, 1, 4);
+  first = subscribe_page (client, 1, general, "null", 2);
+  assert_page_bodies (first, "m4 m3");
+
+  for (guint i = 5; i <= 6; i++)
+    {
+      g_autoptr(JsonNode) grown = send_and_read_update (client, general, i);
+
+      g_assert_false (json_object_has_member (json_node_get_object (grown), "splitCursor"));
+      g_assert_false (json_object_has_member (json_node_get_object (grown), "pageStatus"));
+    }
+
+  g_clear_pointer (&first, json_node_unref);
+  first = send_and_read_update (client, general, 7);
+  assert_page_bodies (first, "m7 m6 m5 m4 m3");
+  result = json_node_get_object (first);
+  g_assert_cmpstr (json_object_get_string_member (result, "pageStatus"), ==, "SplitRecommended");
+  g_assert_nonnull (json_object_get_string_member (result, "splitCursor"));
+
+  newer = subscribe_page_range (client, 2, general, "null",
+                                json_object_get_string_member (result, "splitCursor"), 2);
+  assert_page_bodies (newer, "m7 m6");
+  g_assert_false (json_object_has_member (json_node_get_object (newer), "splitCursor"));
+
+  head_cursor = g_strdup_printf ("\"%s\"", json_object_get_string_member (result, "splitCursor"));
+  older = subscribe_page_range (client, 3, general, head_cursor,
+                                json_object_get_string_member (result, "continueCursor"), 2);
+  assert_page_bodies (older, "m5 m4 m3");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (older), "continueCursor"),
+                   ==, json_object_get_string_member (result, "continueCursor"));
+}
+
 /* Two connections at the same versions that subscribe to the same query
  * under different query ids each get a Transition with their own id,
  * although the server builds one frame per distinct content. */
@@ -713,6 +798,7 @@ main (int   argc,
 
   ADD_TEST ("/server-api/page-newest-first", NULL, test_page_newest_first);
   ADD_TEST ("/server-api/page-gapless", NULL, test_page_gapless);
+  ADD_TEST ("/server-api/page-split-recommended", NULL, test_page_split_recommended);
   ADD_TEST ("/server-api/shared-result-own-query-id", NULL, test_shared_result_own_query_id);
   ADD_TEST ("/server-api/page-journal-forged", NULL, test_page_journal_forged);
   ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
