@@ -21,6 +21,8 @@ struct _ChorusRefreshCache
   /* The modification texts that the keys of frames name. Holding them
    * keeps their addresses from being reused by other texts. */
   GPtrArray  *frame_texts;
+  /* The commit timestamp that the entries belong to. */
+  guint64     ts;
 };
 
 void
@@ -62,6 +64,22 @@ chorus_refresh_cache_new (void)
                                          (GDestroyNotify) g_bytes_unref);
   cache->frame_texts = chorus_modifications_new ();
   return cache;
+}
+
+/* Empties @cache unless its entries belong to the commit at @ts. Every
+ * query reads the same database state until the next commit, so results
+ * from any connection stay valid until then. */
+void
+chorus_refresh_cache_renew (ChorusRefreshCache *cache,
+                            guint64             ts)
+{
+  if (cache->ts == ts)
+    return;
+
+  g_hash_table_remove_all (cache->frames);
+  g_ptr_array_set_size (cache->frame_texts, 0);
+  g_hash_table_remove_all (cache->results);
+  cache->ts = ts;
 }
 
 void
@@ -480,7 +498,10 @@ add_query (ChorusConnection  *self,
   chorus_connection_check_nul (self, &query->invalid_args);
   g_hash_table_insert (self->queries, GUINT_TO_POINTER (query_id), query);
 
-  g_ptr_array_add (modifications, run_query (self, query_id, query, NULL, FALSE));
+  /* Clients that split a page all add the same halves right after the
+   * commit that grew it, and run them once between them. */
+  chorus_refresh_cache_renew (self->config->results, chorus_db_get_last_ts (self->db));
+  g_ptr_array_add (modifications, run_query (self, query_id, query, self->config->results, FALSE));
   return TRUE;
 }
 

@@ -102,10 +102,12 @@ refresh_connections (ChorusServer *self,
                      GHashTable   *writes,
                      GHashTable   *origins)
 {
-  g_autoptr(ChorusRefreshCache) cache = chorus_refresh_cache_new ();
+  ChorusRefreshCache *cache = self->config.results;
   g_autoptr(GPtrArray) connections = NULL;
   GHashTableIter iter;
   gpointer origin;
+
+  chorus_refresh_cache_renew (cache, chorus_db_get_last_ts (self->db));
 
   /* Refreshing a connection can close it, which edits the list. */
   connections = g_ptr_array_new_full (self->connections->len, g_object_unref);
@@ -490,6 +492,7 @@ chorus_server_finalize (GObject *object)
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_queue_clear_full (&self->pending, (GDestroyNotify) chorus_pending_mutation_free);
   g_clear_pointer (&self->config.tokens, chorus_tokens_unref);
+  g_clear_pointer (&self->config.results, chorus_refresh_cache_free);
 
   G_OBJECT_CLASS (chorus_server_parent_class)->finalize (object);
 }
@@ -534,4 +537,5 @@ chorus_server_init (ChorusServer *self)
   self->config.mutation_rate = DEFAULT_MUTATION_RATE;
   self->config.mutation_burst = DEFAULT_MUTATION_BURST;
   self->config.chunk_size = DEFAULT_CHUNK_SIZE;
+  self->config.results = chorus_refresh_cache_new ();
 }

@@ -348,6 +348,35 @@ test_shared_result_own_query_id (Fixture       *fixture,
     }
 }
 
+/* Connections share the results of the queries they add until the next
+ * commit, so a query added after a send has to include it. */
+static void
+test_added_query_sees_commit (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autofree char *general_b = NULL;
+  g_autoptr(TestClient) first = open_client (fixture, "session-added-a", &general);
+  g_autoptr(TestClient) second = open_client (fixture, "session-added-b", &general_b);
+  g_autofree char *list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+  g_autofree char *send_args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"hi\","
+                                                "\"channel\":\"%s\"}", general);
+  g_autoptr(JsonNode) before = NULL;
+  g_autoptr(JsonNode) same = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  g_autoptr(JsonNode) after = NULL;
+
+  before = test_client_subscribe (first, 1, 1, "messages:list", list_args);
+  same = test_client_subscribe (second, 1, 1, "messages:list", list_args);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (before)), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (same)), ==, 0);
+
+  sent = mutate_ok (first, 1, "messages:send", send_args);
+  json_object_unref (test_client_expect (second, "Transition"));
+  after = test_client_subscribe (second, 2, 2, "messages:list", list_args);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (after)), ==, 1);
+}
+
 /* Adds a first-page subscription of @num_items with @journal (JSON text)
  * and returns its QueryUpdated modification. */
 static JsonObject *
@@ -800,6 +829,7 @@ main (int   argc,
   ADD_TEST ("/server-api/page-gapless", NULL, test_page_gapless);
   ADD_TEST ("/server-api/page-split-recommended", NULL, test_page_split_recommended);
   ADD_TEST ("/server-api/shared-result-own-query-id", NULL, test_shared_result_own_query_id);
+  ADD_TEST ("/server-api/added-query-sees-commit", NULL, test_added_query_sees_commit);
   ADD_TEST ("/server-api/page-journal-forged", NULL, test_page_journal_forged);
   ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
   ADD_TEST ("/server-api/edit-and-remove", NULL, test_edit_and_remove);
