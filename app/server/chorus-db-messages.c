@@ -151,6 +151,33 @@ chorus_db_page_messages (ChorusDb    *self,
   return g_steal_pointer (&messages);
 }
 
+/* Looks up the highest sequence number any message ever had, 0 before
+ * the first. Every message sent later gets a higher one. */
+gboolean
+chorus_db_get_last_seq (ChorusDb    *self,
+                        gint64      *out_seq,
+                        GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  *out_seq = 0;
+  if (!(stmt = chorus_db_prepare (self,
+                                  "SELECT seq FROM sqlite_sequence WHERE name = 'messages'",
+                                  error)))
+    return FALSE;
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_seq = sqlite3_column_int64 (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    return chorus_db_set_error (self, error, "Reading the last sequence number");
+
+  return TRUE;
+}
+
 /* Looks up the sequence number of the message at @index, counted from
  * 0 at the newest, in the page from @cursor down to @end_cursor, with
  * the same bounds as chorus_db_page_messages(). @out_seq is 0 when the

@@ -77,6 +77,40 @@ read_channel_arg (ChorusCall   *call,
   return check_channel_exists (call->db, *out_channel, error);
 }
 
+/* Records that the query includes the channel's newest end. A sent
+ * message takes a sequence number above every one used before, because
+ * seq is AUTOINCREMENT, so it never lands in a page that a cursor bounds
+ * from above, and sends only write this key. Those pages then do not run
+ * again on every send. */
+static void
+read_newest (ChorusCall *call,
+             const char *channel)
+{
+  g_hash_table_add (call->deps, g_strconcat ("messages/", channel, "/newest", NULL));
+}
+
+/* Tells whether a page that ends below @cursor can take in messages sent
+ * later: with no cursor, or with one above every sequence number used so
+ * far, such as the continueCursor of a page of 0 items. */
+static gboolean
+page_is_open (ChorusCall  *call,
+              gint64       cursor,
+              gboolean    *out_open,
+              GError     **error)
+{
+  gint64 last_seq = 0;
+
+  *out_open = TRUE;
+  if (cursor == 0)
+    return TRUE;
+
+  if (!chorus_db_get_last_seq (call->db, &last_seq, error))
+    return FALSE;
+
+  *out_open = cursor > last_seq;
+  return TRUE;
+}
+
 static JsonNode *
 list_messages (ChorusCall  *call,
                JsonObject  *args,
@@ -87,8 +121,11 @@ list_messages (ChorusCall  *call,
   JsonArray *messages;
 
   if (!chorus_args_check_names (args, names, error) ||
-      !read_channel_arg (call, args, &channel, error) ||
-      !(messages = chorus_db_list_messages (call->db, channel, MESSAGE_LIST_LIMIT, error)))
+      !read_channel_arg (call, args, &channel, error))
+    return NULL;
+
+  read_newest (call, channel);
+  if (!(messages = chorus_db_list_messages (call->db, channel, MESSAGE_LIST_LIMIT, error)))
     return NULL;
 
   return array_node_new (messages);
@@ -205,7 +242,7 @@ page_messages (ChorusCall  *call,
   static const char * const names[] = { "channel", "paginationOpts", NULL };
   const char *channel = NULL;
   gint64 cursor = 0, end_cursor = 0, end = 0, split = 0;
-  gboolean is_done = FALSE;
+  gboolean is_done = FALSE, open = TRUE;
   guint num_items = 0;
   g_autofree char *signature = NULL;
   JsonArray *page;
@@ -217,6 +254,11 @@ page_messages (ChorusCall  *call,
 
   /* NOTE: an explicit paginationOpts.endCursor is still taken as sent,
    * so a client can ask for one page that covers the whole channel. */
+  if (!page_is_open (call, cursor, &open, error))
+    return NULL;
+  if (open)
+    read_newest (call, channel);
+
   if (end_cursor == 0)
     end_cursor = read_journal (call, channel, cursor);
   if (end_cursor < 0 || (cursor > 0 && end_cursor >= cursor))
@@ -323,7 +365,7 @@ send_message (ChorusCall  *call,
                                            call->ts, error)))
         return NULL;
 
-      g_hash_table_add (call->deps, g_strconcat ("messages/", channel, NULL));
+      g_hash_table_add (call->deps, g_strconcat ("messages/", channel, "/newest", NULL));
     }
 
   return json_node_init_string (json_node_alloc (), id);

@@ -311,6 +311,48 @@ test_page_split_recommended (Fixture       *fixture,
                    ==, json_object_get_string_member (result, "continueCursor"));
 }
 
+/* Sends only run again the pages that can take in a new message. One
+ * whose cursor is above every message so far is such a page, and one
+ * bounded by an older message's cursor changes only on an edit. */
+static void
+test_page_open_cursor_updates (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-open", &general);
+  g_autoptr(JsonNode) above = NULL;
+  g_autoptr(JsonNode) older = NULL;
+  g_autoptr(JsonNode) grown = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(JsonObject) transition = NULL;
+  g_autofree char *edit_args = NULL;
+  JsonArray *modifications;
+  JsonObject *edited;
+
+  send_numbered (client, general, 1, 3);
+  above = subscribe_page (client, 1, general, "\"1000000\"", 5);
+  assert_page_bodies (above, "m3 m2 m1");
+
+  /* In a new database m1 to m3 have the sequence numbers 1 to 3. */
+  older = subscribe_page (client, 2, general, "\"2\"", 5);
+  assert_page_bodies (older, "m1");
+
+  grown = send_and_read_update (client, general, 4);
+  assert_page_bodies (grown, "m4 m3 m2 m1");
+
+  edit_args = g_strdup_printf ("{\"body\":\"m1 edited\",\"id\":\"%s\"}",
+                               json_object_get_string_member (json_array_get_object_element (
+                                 json_object_get_array_member (json_node_get_object (older), "page"),
+                                 0), "_id"));
+  response = test_client_mutate (client, 10, "messages:edit", edit_args);
+  g_assert_true (json_object_get_boolean_member (response, "success"));
+  transition = test_client_expect (client, "Transition");
+  modifications = json_object_get_array_member (transition, "modifications");
+  g_assert_cmpuint (json_array_get_length (modifications), ==, 2);
+  edited = json_array_get_object_element (modifications, 1);
+  g_assert_cmpint (json_object_get_int_member (edited, "queryId"), ==, 2);
+}
+
 /* Two connections at the same versions that subscribe to the same query
  * under different query ids each get a Transition with their own id,
  * although the server builds one frame per distinct content. */
@@ -830,6 +872,7 @@ main (int   argc,
   ADD_TEST ("/server-api/page-split-recommended", NULL, test_page_split_recommended);
   ADD_TEST ("/server-api/shared-result-own-query-id", NULL, test_shared_result_own_query_id);
   ADD_TEST ("/server-api/added-query-sees-commit", NULL, test_added_query_sees_commit);
+  ADD_TEST ("/server-api/page-open-cursor-updates", NULL, test_page_open_cursor_updates);
   ADD_TEST ("/server-api/page-journal-forged", NULL, test_page_journal_forged);
   ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
   ADD_TEST ("/server-api/edit-and-remove", NULL, test_edit_and_remove);
