@@ -12,7 +12,7 @@
  * recommends it. In the same run it measures two limits: the raw SQLite
  * insert rate with the server's settings (WAL, synchronous=FULL, one
  * transaction per insert) and a bare libsoup WebSocket server that
- * broadcasts frames of the same sizes.
+ * broadcasts frames of the same sizes, and of 100 bytes ("bare-100").
  *
  * The server runs on a thread of its own; the sender and the subscribers
  * share the main thread, so all of it competes for the same cores.
@@ -856,6 +856,26 @@ run_bare_rounds (Bench      *bench,
   g_clear_pointer (&bench->channel, g_free);
 }
 
+/* Returns frame sizes of 100 bytes for every round. The bare rounds
+ * with them measure what broadcasting costs apart from the payload, in
+ * the server's and in the receivers' libsoup. */
+static GPtrArray *
+tiny_frame_sizes (void)
+{
+  GPtrArray *sizes_per_round = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  gsize size = 100;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      GArray *round = g_array_new (FALSE, FALSE, sizeof (gsize));
+
+      g_array_append_val (round, size);
+      g_ptr_array_add (sizes_per_round, round);
+    }
+
+  return sizes_per_round;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -865,6 +885,7 @@ main (int   argc,
   g_autofree char *database = g_build_filename (dir, "server.sqlite", NULL);
   g_autoptr(GPtrArray) list_sizes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_autoptr(GPtrArray) page_sizes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) tiny_sizes = tiny_frame_sizes ();
   ServerThread server = { 0, }, bare = { 0, };
   GThread *server_handle, *bare_handle;
   Bench bench = { 0, };
@@ -888,6 +909,7 @@ main (int   argc,
   bare_handle = start_server_thread (&bare, NULL);
   run_bare_rounds (&bench, bare.port, "bare-ws", list_sizes);
   run_bare_rounds (&bench, bare.port, "bare-p10", page_sizes);
+  run_bare_rounds (&bench, bare.port, "bare-100", tiny_sizes);
   stop_server_thread (&bare, bare_handle);
 
   g_clear_object (&bench.session);
