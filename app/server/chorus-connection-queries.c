@@ -15,8 +15,14 @@ struct _ChorusRefreshCache
 {
   /* ChorusQueryResults by path, arguments, journal and authentication. */
   GHashTable *results;
-  /* Transition frames as GBytes, by version prefix and modifications. */
+  /* Transition frames as GBytes, by version prefix and the addresses of
+   * the modification texts. */
   GHashTable *frames;
+  /* The modification texts that the keys of frames name. Holding them
+   * keeps their addresses from being reused by other texts. */
+  GPtrArray  *frame_texts;
+  /* The commit timestamp that the entries belong to. */
+  guint64     ts;
 };
 
 void
@@ -56,7 +62,24 @@ chorus_refresh_cache_new (void)
                                           (GDestroyNotify) query_result_free);
   cache->frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_bytes_unref);
+  cache->frame_texts = chorus_modifications_new ();
   return cache;
+}
+
+/* Empties @cache unless its entries belong to the commit at @ts. Every
+ * query reads the same database state until the next commit, so results
+ * from any connection stay valid until then. */
+void
+chorus_refresh_cache_renew (ChorusRefreshCache *cache,
+                            guint64             ts)
+{
+  if (cache->ts == ts)
+    return;
+
+  g_hash_table_remove_all (cache->frames);
+  g_ptr_array_set_size (cache->frame_texts, 0);
+  g_hash_table_remove_all (cache->results);
+  cache->ts = ts;
 }
 
 void
@@ -67,6 +90,7 @@ chorus_refresh_cache_free (ChorusRefreshCache *cache)
 
   g_hash_table_unref (cache->results);
   g_hash_table_unref (cache->frames);
+  g_ptr_array_unref (cache->frame_texts);
   g_free (cache);
 }
 
@@ -165,7 +189,8 @@ lookup_frame (GString            *prefix,
     }
 
   /* The texts are shared GRefStrings, so their addresses identify them
-   * while the cache keeps the results. */
+   * while the cache keeps a reference to them. A result builds a new text
+   * when a subscriber has another query id, and frees its old one. */
   key = g_string_new_len (prefix->str, prefix->len);
   for (guint i = 0; modifications != NULL && i < modifications->len; i++)
     g_string_append_printf (key, "\n%p", modifications->pdata[i]);
@@ -173,6 +198,8 @@ lookup_frame (GString            *prefix,
   if ((frame = g_hash_table_lookup (cache->frames, key->str)))
     return g_bytes_ref (frame);
 
+  for (guint i = 0; modifications != NULL && i < modifications->len; i++)
+    g_ptr_array_add (cache->frame_texts, g_ref_string_acquire (modifications->pdata[i]));
   append_modifications (prefix, modifications);
   frame = g_bytes_new (prefix->str, prefix->len);
   g_hash_table_insert (cache->frames, g_string_free (g_steal_pointer (&key), FALSE),
@@ -471,7 +498,10 @@ add_query (ChorusConnection  *self,
   chorus_connection_check_nul (self, &query->invalid_args);
   g_hash_table_insert (self->queries, GUINT_TO_POINTER (query_id), query);
 
-  g_ptr_array_add (modifications, run_query (self, query_id, query, NULL, FALSE));
+  /* Clients that split a page all add the same halves right after the
+   * commit that grew it, and run them once between them. */
+  chorus_refresh_cache_renew (self->config->results, chorus_db_get_last_ts (self->db));
+  g_ptr_array_add (modifications, run_query (self, query_id, query, self->config->results, FALSE));
   return TRUE;
 }
 

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * per second. A Transition longer than chunk_size bytes goes out as
  * TransitionChunk frames. With tokens set, clients have to authenticate.
  */
+typedef struct _ChorusRefreshCache ChorusRefreshCache;
+
 typedef struct
 {
   guint         ping_interval_ms;
@@ -32,10 +34,12 @@ typedef struct
   double        mutation_burst;
   gsize         chunk_size;
   ChorusTokens *tokens;
+  /* Query results at the newest commit. The refresh after a commit and
+   * every query added until the next one share them. */
+  ChorusRefreshCache *results;
 } ChorusConnectionConfig;
 
 typedef struct _ChorusPendingMutation ChorusPendingMutation;
-typedef struct _ChorusRefreshCache ChorusRefreshCache;
 
 #define CHORUS_TYPE_CONNECTION (chorus_connection_get_type ())
 
@@ -65,6 +69,8 @@ void              chorus_connection_close       (ChorusConnection             *s
                                                  const char                   *reason);
 
 ChorusRefreshCache *chorus_refresh_cache_new    (void);
+void                chorus_refresh_cache_renew  (ChorusRefreshCache    *cache,
+                                                 guint64                ts);
 void                chorus_refresh_cache_free   (ChorusRefreshCache    *cache);
 
 ChorusConnection *chorus_pending_mutation_get_connection (ChorusPendingMutation *pending);

@@ -151,6 +151,71 @@ chorus_db_page_messages (ChorusDb    *self,
   return g_steal_pointer (&messages);
 }
 
+/* Looks up the highest sequence number any message ever had, 0 before
+ * the first. Every message sent later gets a higher one. */
+gboolean
+chorus_db_get_last_seq (ChorusDb    *self,
+                        gint64      *out_seq,
+                        GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  *out_seq = 0;
+  if (!(stmt = chorus_db_prepare (self,
+                                  "SELECT seq FROM sqlite_sequence WHERE name = 'messages'",
+                                  error)))
+    return FALSE;
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_seq = sqlite3_column_int64 (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    return chorus_db_set_error (self, error, "Reading the last sequence number");
+
+  return TRUE;
+}
+
+/* Looks up the sequence number of the message at @index, counted from
+ * 0 at the newest, in the page from @cursor down to @end_cursor, with
+ * the same bounds as chorus_db_page_messages(). @out_seq is 0 when the
+ * page has no message at @index. */
+gboolean
+chorus_db_find_page_seq (ChorusDb    *self,
+                         const char  *channel_id,
+                         gint64       cursor,
+                         gint64       end_cursor,
+                         guint        index,
+                         gint64      *out_seq,
+                         GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  *out_seq = 0;
+  if (!(stmt = chorus_db_prepare (self,
+                                  "SELECT seq FROM messages "
+                                  "WHERE channel = ?1 AND seq < ?2 AND seq >= ?3 "
+                                  "ORDER BY seq DESC LIMIT 1 OFFSET ?4", error)))
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, channel_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, cursor > 0 ? cursor : G_MAXINT64);
+  sqlite3_bind_int64 (stmt, 3, end_cursor);
+  sqlite3_bind_int64 (stmt, 4, index);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_seq = sqlite3_column_int64 (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    return chorus_db_set_error (self, error, "Splitting a page of messages");
+
+  return TRUE;
+}
+
 /* Looks up a message's channel and author. Both are NULL when there is
  * no message with @message_id. */
 gboolean

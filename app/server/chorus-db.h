@@ -70,6 +70,16 @@ JsonArray *chorus_db_page_messages             (ChorusDb    *self,
                                                 gint64      *out_end,
                                                 gboolean    *out_is_done,
                                                 GError     **error);
+gboolean   chorus_db_get_last_seq              (ChorusDb    *self,
+                                                gint64      *out_seq,
+                                                GError     **error);
+gboolean   chorus_db_find_page_seq             (ChorusDb    *self,
+                                                const char  *channel_id,
+                                                gint64       cursor,
+                                                gint64       end_cursor,
+                                                guint        index,
+                                                gint64      *out_seq,
+                                                GError     **error);
 gboolean   chorus_db_get_message               (ChorusDb    *self,
                                                 const char  *message_id,
                                                 char       **out_channel,

@@ -77,6 +77,40 @@ read_channel_arg (ChorusCall   *call,
   return check_channel_exists (call->db, *out_channel, error);
 }
 
+/* Records that the query includes the channel's newest end. A sent
+ * message takes a sequence number above every one used before, because
+ * seq is AUTOINCREMENT, so it never lands in a page that a cursor bounds
+ * from above, and sends only write this key. Those pages then do not run
+ * again on every send. */
+static void
+read_newest (ChorusCall *call,
+             const char *channel)
+{
+  g_hash_table_add (call->deps, g_strconcat ("messages/", channel, "/newest", NULL));
+}
+
+/* Tells whether a page that ends below @cursor can take in messages sent
+ * later: with no cursor, or with one above every sequence number used so
+ * far, such as the continueCursor of a page of 0 items. */
+static gboolean
+page_is_open (ChorusCall  *call,
+              gint64       cursor,
+              gboolean    *out_open,
+              GError     **error)
+{
+  gint64 last_seq = 0;
+
+  *out_open = TRUE;
+  if (cursor == 0)
+    return TRUE;
+
+  if (!chorus_db_get_last_seq (call->db, &last_seq, error))
+    return FALSE;
+
+  *out_open = cursor > last_seq;
+  return TRUE;
+}
+
 static JsonNode *
 list_messages (ChorusCall  *call,
                JsonObject  *args,
@@ -87,17 +121,24 @@ list_messages (ChorusCall  *call,
   JsonArray *messages;
 
   if (!chorus_args_check_names (args, names, error) ||
-      !read_channel_arg (call, args, &channel, error) ||
-      !(messages = chorus_db_list_messages (call->db, channel, MESSAGE_LIST_LIMIT, error)))
+      !read_channel_arg (call, args, &channel, error))
+    return NULL;
+
+  read_newest (call, channel);
+  if (!(messages = chorus_db_list_messages (call->db, channel, MESSAGE_LIST_LIMIT, error)))
     return NULL;
 
   return array_node_new (messages);
 }
 
+/* Builds the page result. A @split_seq other than 0 adds "splitCursor"
+ * and pageStatus "SplitRecommended". Chorus's and the official client
+ * then subscribe to the two halves and drop the page. */
 static JsonNode *
 page_result_new (JsonArray *page,
                  gboolean   is_done,
-                 gint64     end)
+                 gint64     end,
+                 gint64     split_seq)
 {
   g_autoptr(JsonObject) result = json_object_new ();
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, end);
@@ -106,8 +147,41 @@ page_result_new (JsonArray *page,
   json_object_set_string_member (result, "continueCursor", cursor);
   json_object_set_boolean_member (result, "isDone", is_done);
   json_object_set_array_member (result, "page", page);
+  if (split_seq > 0)
+    {
+      g_autofree char *split = g_strdup_printf ("%" G_GINT64_FORMAT, split_seq);
+
+      json_object_set_string_member (result, "pageStatus", "SplitRecommended");
+      json_object_set_string_member (result, "splitCursor", split);
+    }
 
   return json_node_init_object (json_node_alloc (), result);
+}
+
+/* Finds the cursor between the newer and the older half of a page that
+ * grew past twice its numItems. Only a page with a kept end grows, as
+ * messages arrive, and each of its subscribers receives all of it again
+ * on every new message. @out_split is 0 for a page that needs no split. */
+static gboolean
+find_page_split (ChorusCall  *call,
+                 const char  *channel,
+                 gint64       cursor,
+                 gint64       end,
+                 guint        length,
+                 guint        num_items,
+                 gint64      *out_split,
+                 GError     **error)
+{
+  guint newer_half = MAX (length / 2, 1);
+
+  *out_split = 0;
+  if (length <= 2 * (guint64) num_items)
+    return TRUE;
+
+  /* The newer half ends at its oldest message, which the half that
+   * starts at the split cursor then leaves out. */
+  return chorus_db_find_page_seq (call->db, channel, cursor, end, newer_half - 1,
+                                  out_split, error);
 }
 
 /* Returns the signature of a page journal: the HMAC-SHA256 of the
@@ -167,8 +241,8 @@ page_messages (ChorusCall  *call,
 {
   static const char * const names[] = { "channel", "paginationOpts", NULL };
   const char *channel = NULL;
-  gint64 cursor = 0, end_cursor = 0, end = 0;
-  gboolean is_done = FALSE;
+  gint64 cursor = 0, end_cursor = 0, end = 0, split = 0;
+  gboolean is_done = FALSE, open = TRUE;
   guint num_items = 0;
   g_autofree char *signature = NULL;
   JsonArray *page;
@@ -180,6 +254,11 @@ page_messages (ChorusCall  *call,
 
   /* NOTE: an explicit paginationOpts.endCursor is still taken as sent,
    * so a client can ask for one page that covers the whole channel. */
+  if (!page_is_open (call, cursor, &open, error))
+    return NULL;
+  if (open)
+    read_newest (call, channel);
+
   if (end_cursor == 0)
     end_cursor = read_journal (call, channel, cursor);
   if (end_cursor < 0 || (cursor > 0 && end_cursor >= cursor))
@@ -189,10 +268,17 @@ page_messages (ChorusCall  *call,
                                         &end, &is_done, error)))
     return NULL;
 
+  if (!find_page_split (call, channel, cursor, end, json_array_get_length (page), num_items,
+                        &split, error))
+    {
+      json_array_unref (page);
+      return NULL;
+    }
+
   signature = sign_journal (call, channel, cursor, end);
   g_free (call->journal);
   call->journal = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", end, signature);
-  return page_result_new (page, is_done, end);
+  return page_result_new (page, is_done, end, split);
 }
 
 static JsonNode *
@@ -279,7 +365,7 @@ send_message (ChorusCall  *call,
                                            call->ts, error)))
         return NULL;
 
-      g_hash_table_add (call->deps, g_strconcat ("messages/", channel, NULL));
+      g_hash_table_add (call->deps, g_strconcat ("messages/", channel, "/newest", NULL));
     }
 
   return json_node_init_string (json_node_alloc (), id);

@@ -15,9 +15,10 @@ G_BEGIN_DECLS
  * One run of a chat function.
  *
  * Queries add what they read to @deps and mutations add what they wrote,
- * both as dependency keys: "channels" for the channel table and
- * "messages/<channel id>" for one channel's messages. A subscription has
- * to run again after a commit when the two sets meet.
+ * both as dependency keys: "channels" for the channel table,
+ * "messages/<channel id>" for one channel's existing messages and
+ * "messages/<channel id>/newest" for the messages that are sent to it.
+ * A subscription has to run again after a commit when the two sets meet.
  *
  * @user is the authenticated user name, or NULL when the server runs
  * without tokens; then messages:send takes its author from the arguments.

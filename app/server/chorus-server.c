@@ -6,6 +6,9 @@
 
 #define G_LOG_DOMAIN "chorus-server"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <libsoup/soup.h>
 
 #include "chorus-connection.h"
@@ -102,10 +105,12 @@ refresh_connections (ChorusServer *self,
                      GHashTable   *writes,
                      GHashTable   *origins)
 {
-  g_autoptr(ChorusRefreshCache) cache = chorus_refresh_cache_new ();
+  ChorusRefreshCache *cache = self->config.results;
   g_autoptr(GPtrArray) connections = NULL;
   GHashTableIter iter;
   gpointer origin;
+
+  chorus_refresh_cache_renew (cache, chorus_db_get_last_ts (self->db));
 
   /* Refreshing a connection can close it, which edits the list. */
   connections = g_ptr_array_new_full (self->connections->len, g_object_unref);
@@ -329,6 +334,33 @@ read_listener_port (ChorusServer *self)
   return port;
 }
 
+/* Returns a socket that listens on @address with the system's largest
+ * backlog. libsoup's own listening socket keeps GSocket's default of 10
+ * pending connections, so when many clients connect at once, as after a
+ * restart, the kernel drops their SYNs and they retry only after 1, 3,
+ * 7 seconds and longer. */
+static GSocket *
+listen_socket_new (GSocketAddress  *address,
+                   GError         **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return NULL;
+
+  if (g_socket_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
+      !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
+    return NULL;
+
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+
+  return g_steal_pointer (&socket);
+}
+
 /*
  * Listens on @address (NULL means 127.0.0.1) and @port (0 picks a free
  * one, which chorus_server_get_port() then returns).
@@ -341,6 +373,7 @@ chorus_server_listen (ChorusServer  *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (CHORUS_IS_SERVER (self), FALSE);
@@ -358,7 +391,8 @@ chorus_server_listen (ChorusServer  *self,
     }
 
   socket_address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, &local_error))
+  if (!(socket = listen_socket_new (socket_address, &local_error)) ||
+      !soup_server_listen_socket (self->soup, socket, 0, &local_error))
     {
       g_set_error (error, CHORUS_SERVER_ERROR, CHORUS_SERVER_ERROR_LISTEN,
                    "Could not listen on %s port %u: %s", address, port, local_error->message);
@@ -490,6 +524,7 @@ chorus_server_finalize (GObject *object)
   g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_queue_clear_full (&self->pending, (GDestroyNotify) chorus_pending_mutation_free);
   g_clear_pointer (&self->config.tokens, chorus_tokens_unref);
+  g_clear_pointer (&self->config.results, chorus_refresh_cache_free);
 
   G_OBJECT_CLASS (chorus_server_parent_class)->finalize (object);
 }
@@ -534,4 +569,5 @@ chorus_server_init (ChorusServer *self)
   self->config.mutation_rate = DEFAULT_MUTATION_RATE;
   self->config.mutation_burst = DEFAULT_MUTATION_BURST;
   self->config.chunk_size = DEFAULT_CHUNK_SIZE;
+  self->config.results = chorus_refresh_cache_new ();
 }

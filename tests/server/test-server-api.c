@@ -226,6 +226,199 @@ test_page_gapless (Fixture       *fixture,
   assert_page_bodies (value, "m5 m4 m3");
 }
 
+/* Sends message "m<number>" and returns the value of the first query
+ * that the Transition after it updates. */
+static JsonNode *
+send_and_read_update (TestClient *client,
+                      const char *channel,
+                      guint       number)
+{
+  g_autofree char *args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"m%u\","
+                                           "\"channel\":\"%s\"}", number, channel);
+  g_autoptr(JsonObject) response = test_client_mutate (client, number, "messages:send", args);
+  g_autoptr(JsonObject) transition = NULL;
+  JsonArray *modifications;
+
+  g_assert_true (json_object_get_boolean_member (response, "success"));
+  transition = test_client_expect (client, "Transition");
+  modifications = json_object_get_array_member (transition, "modifications");
+  g_assert_cmpuint (json_array_get_length (modifications), ==, 1);
+
+  return json_node_copy (json_object_get_member (json_array_get_object_element (modifications, 0),
+                                                 "value"));
+}
+
+static JsonNode *
+subscribe_page_range (TestClient *client,
+                      guint       base_version,
+                      const char *channel,
+                      const char *cursor,
+                      const char *end_cursor,
+                      guint       num_items)
+{
+  g_autofree char *args = g_strdup_printf ("{\"channel\":\"%s\",\"paginationOpts\":"
+                                           "{\"cursor\":%s,\"endCursor\":\"%s\","
+                                           "\"numItems\":%u}}",
+                                           channel, cursor, end_cursor, num_items);
+
+  return test_client_subscribe (client, base_version, base_version, "messages:page", args);
+}
+
+/* A first page that grew past twice its numItems comes with a split
+ * cursor, and the two halves it names hold the same messages, with no
+ * gap and no overlap. */
+static void
+test_page_split_recommended (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-split", &general);
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) newer = NULL;
+  g_autoptr(JsonNode) older = NULL;
+  g_autofree char *head_cursor = NULL;
+  JsonObject *result;
+
+  send_numbered (client, general, 1, 4);
+  first = subscribe_page (client, 1, general, "null", 2);
+  assert_page_bodies (first, "m4 m3");
+
+  for (guint i = 5; i <= 6; i++)
+    {
+      g_autoptr(JsonNode) grown = send_and_read_update (client, general, i);
+
+      g_assert_false (json_object_has_member (json_node_get_object (grown), "splitCursor"));
+      g_assert_false (json_object_has_member (json_node_get_object (grown), "pageStatus"));
+    }
+
+  g_clear_pointer (&first, json_node_unref);
+  first = send_and_read_update (client, general, 7);
+  assert_page_bodies (first, "m7 m6 m5 m4 m3");
+  result = json_node_get_object (first);
+  g_assert_cmpstr (json_object_get_string_member (result, "pageStatus"), ==, "SplitRecommended");
+  g_assert_nonnull (json_object_get_string_member (result, "splitCursor"));
+
+  newer = subscribe_page_range (client, 2, general, "null",
+                                json_object_get_string_member (result, "splitCursor"), 2);
+  assert_page_bodies (newer, "m7 m6");
+  g_assert_false (json_object_has_member (json_node_get_object (newer), "splitCursor"));
+
+  head_cursor = g_strdup_printf ("\"%s\"", json_object_get_string_member (result, "splitCursor"));
+  older = subscribe_page_range (client, 3, general, head_cursor,
+                                json_object_get_string_member (result, "continueCursor"), 2);
+  assert_page_bodies (older, "m5 m4 m3");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (older), "continueCursor"),
+                   ==, json_object_get_string_member (result, "continueCursor"));
+}
+
+/* Sends only run again the pages that can take in a new message. One
+ * whose cursor is above every message so far is such a page, and one
+ * bounded by an older message's cursor changes only on an edit. */
+static void
+test_page_open_cursor_updates (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autoptr(TestClient) client = open_client (fixture, "session-open", &general);
+  g_autoptr(JsonNode) above = NULL;
+  g_autoptr(JsonNode) older = NULL;
+  g_autoptr(JsonNode) grown = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(JsonObject) transition = NULL;
+  g_autofree char *edit_args = NULL;
+  JsonArray *modifications;
+  JsonObject *edited;
+
+  send_numbered (client, general, 1, 3);
+  above = subscribe_page (client, 1, general, "\"1000000\"", 5);
+  assert_page_bodies (above, "m3 m2 m1");
+
+  /* In a new database m1 to m3 have the sequence numbers 1 to 3. */
+  older = subscribe_page (client, 2, general, "\"2\"", 5);
+  assert_page_bodies (older, "m1");
+
+  grown = send_and_read_update (client, general, 4);
+  assert_page_bodies (grown, "m4 m3 m2 m1");
+
+  edit_args = g_strdup_printf ("{\"body\":\"m1 edited\",\"id\":\"%s\"}",
+                               json_object_get_string_member (json_array_get_object_element (
+                                 json_object_get_array_member (json_node_get_object (older), "page"),
+                                 0), "_id"));
+  response = test_client_mutate (client, 10, "messages:edit", edit_args);
+  g_assert_true (json_object_get_boolean_member (response, "success"));
+  transition = test_client_expect (client, "Transition");
+  modifications = json_object_get_array_member (transition, "modifications");
+  g_assert_cmpuint (json_array_get_length (modifications), ==, 2);
+  edited = json_array_get_object_element (modifications, 1);
+  g_assert_cmpint (json_object_get_int_member (edited, "queryId"), ==, 2);
+}
+
+/* Two connections at the same versions that subscribe to the same query
+ * under different query ids each get a Transition with their own id,
+ * although the server builds one frame per distinct content. */
+static void
+test_shared_result_own_query_id (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autofree char *general_b = NULL;
+  g_autofree char *general_c = NULL;
+  g_autoptr(TestClient) first = open_client (fixture, "session-id-a", &general);
+  g_autoptr(TestClient) second = open_client (fixture, "session-id-b", &general_b);
+  g_autoptr(TestClient) sender = open_client (fixture, "session-id-c", &general_c);
+  g_autofree char *list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+  g_autofree char *send_args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"hi\","
+                                                "\"channel\":\"%s\"}", general);
+  g_autoptr(JsonNode) first_value = NULL;
+  g_autoptr(JsonNode) second_value = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  TestClient *readers[] = { first, second };
+  const guint query_ids[] = { 1, 7 };
+
+  first_value = test_client_subscribe (first, 1, 1, "messages:list", list_args);
+  second_value = test_client_subscribe (second, 1, 7, "messages:list", list_args);
+  sent = mutate_ok (sender, 1, "messages:send", send_args);
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      g_autoptr(JsonObject) transition = test_client_expect (readers[i], "Transition");
+      JsonArray *modifications = json_object_get_array_member (transition, "modifications");
+      JsonObject *modification = json_array_get_object_element (modifications, 0);
+
+      g_assert_cmpuint (json_array_get_length (modifications), ==, 1);
+      g_assert_cmpint (json_object_get_int_member (modification, "queryId"), ==, query_ids[i]);
+    }
+}
+
+/* Connections share the results of the queries they add until the next
+ * commit, so a query added after a send has to include it. */
+static void
+test_added_query_sees_commit (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *general = NULL;
+  g_autofree char *general_b = NULL;
+  g_autoptr(TestClient) first = open_client (fixture, "session-added-a", &general);
+  g_autoptr(TestClient) second = open_client (fixture, "session-added-b", &general_b);
+  g_autofree char *list_args = g_strdup_printf ("{\"channel\":\"%s\"}", general);
+  g_autofree char *send_args = g_strdup_printf ("{\"author\":\"ada\",\"body\":\"hi\","
+                                                "\"channel\":\"%s\"}", general);
+  g_autoptr(JsonNode) before = NULL;
+  g_autoptr(JsonNode) same = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  g_autoptr(JsonNode) after = NULL;
+
+  before = test_client_subscribe (first, 1, 1, "messages:list", list_args);
+  same = test_client_subscribe (second, 1, 1, "messages:list", list_args);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (before)), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (same)), ==, 0);
+
+  sent = mutate_ok (first, 1, "messages:send", send_args);
+  json_object_unref (test_client_expect (second, "Transition"));
+  after = test_client_subscribe (second, 2, 2, "messages:list", list_args);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (after)), ==, 1);
+}
+
 /* Adds a first-page subscription of @num_items with @journal (JSON text)
  * and returns its QueryUpdated modification. */
 static JsonObject *
@@ -676,6 +869,10 @@ main (int   argc,
 
   ADD_TEST ("/server-api/page-newest-first", NULL, test_page_newest_first);
   ADD_TEST ("/server-api/page-gapless", NULL, test_page_gapless);
+  ADD_TEST ("/server-api/page-split-recommended", NULL, test_page_split_recommended);
+  ADD_TEST ("/server-api/shared-result-own-query-id", NULL, test_shared_result_own_query_id);
+  ADD_TEST ("/server-api/added-query-sees-commit", NULL, test_added_query_sees_commit);
+  ADD_TEST ("/server-api/page-open-cursor-updates", NULL, test_page_open_cursor_updates);
   ADD_TEST ("/server-api/page-journal-forged", NULL, test_page_journal_forged);
   ADD_TEST ("/server-api/page-bad-options", NULL, test_page_bad_options);
   ADD_TEST ("/server-api/edit-and-remove", NULL, test_edit_and_remove);

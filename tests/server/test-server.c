@@ -646,6 +646,36 @@ test_server_thread_error (void)
 #define ADD_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
+#define BURST_CONNECTIONS 64
+
+/* Clients that connect all at once, before the server accepts any of
+ * them, all complete the TCP handshake at once. With a listen backlog of
+ * 10, the kernel drops the SYNs past it and those clients retry only
+ * after a second. */
+static void
+test_connect_burst_accepted (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, fixture->port);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < BURST_CONNECTIONS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (sockets, socket);
+      g_socket_connect (socket, address, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -667,6 +697,7 @@ main (int   argc,
   ADD_TEST ("/server/observed-ts-ahead", test_observed_ts_ahead);
   ADD_TEST ("/server/first-transition-chain", test_first_transition_chain);
   ADD_TEST ("/server/unknown-path-rejected", test_unknown_path_rejected);
+  ADD_TEST ("/server/connect-burst-accepted", test_connect_burst_accepted);
   g_test_add_func ("/server/thread", test_server_thread);
   g_test_add_func ("/server/thread-error", test_server_thread_error);
 

@@ -6,12 +6,13 @@
  * Measures chorus-server with 1, 10, 100 and 1000 subscribers of
  * messages:list on one channel: sustained sends per second, and the time
  * from a send to its delivery at every subscriber. The rows labelled
- * "page30" repeat that with subscribers of messages:page with numItems
- * 30, a first screen of a client that pages. That page keeps its end and
- * so grows with every send, to 2 * count messages by the end of a round. In the same run it
- * measures two limits: the raw SQLite insert rate with the server's
- * settings (WAL, synchronous=FULL, one transaction per insert) and a bare
- * libsoup WebSocket server that broadcasts frames of the same sizes.
+ * "page10" repeat that with subscribers that page as ChorusPaginatedQuery
+ * does: a first page of messages:page with numItems 10, which keeps its
+ * end and so grows with every send, split in two whenever the server
+ * recommends it. In the same run it measures two limits: the raw SQLite
+ * insert rate with the server's settings (WAL, synchronous=FULL, one
+ * transaction per insert) and a bare libsoup WebSocket server that
+ * broadcasts frames of the same sizes, and of 100 bytes ("bare-100").
  *
  * The server runs on a thread of its own; the sender and the subscribers
  * share the main thread, so all of it competes for the same cores.
@@ -25,20 +26,40 @@
 #include <libsoup/soup.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "chorus-server.h"
 
 #define WINDOW 16
-#define PAGE_ITEMS 30
+#define PAGE_ITEMS 10
 #define WAIT_SECONDS 60
 
 typedef struct _Bench Bench;
+
+/* A page being replaced by its two halves, by query id. */
+typedef struct
+{
+  guint32 original;
+  guint32 first;
+  guint32 second;
+  gboolean first_loaded;
+  gboolean second_loaded;
+} PageSplit;
 
 typedef struct
 {
   Bench *bench;
   SoupWebsocketConnection *ws;
   guint next;
+
+  /* Subscribers of messages:page only: the query set, and the cursor of
+   * each page by query id, "" for the first page. Only the first page
+   * grows, so at most one split is under way. */
+  guint32 query_set;
+  guint32 next_query_id;
+  GHashTable *cursors;
+  gboolean splitting;
+  PageSplit split;
 } Subscriber;
 
 struct _Bench
@@ -61,6 +82,11 @@ struct _Bench
   char *channel;
 };
 
+static void
+send_textf (SoupWebsocketConnection *ws,
+            const char              *format,
+            ...) G_GNUC_PRINTF (2, 3);
+
 static double
 now_ms (void)
 {
@@ -80,6 +106,147 @@ iterate_until (gboolean  (*done) (Bench *bench),
       if (now_ms () > deadline)
         g_error ("Timed out waiting for %s", what);
     }
+}
+
+/* Subscribes to a page of messages:page, as ChorusPaginatedQuery does
+ * with one ModifyQuerySet per added page, and returns its query id. */
+static guint32
+add_page (Subscriber *subscriber,
+          const char *cursor,
+          const char *end_cursor)
+{
+  Bench *bench = subscriber->bench;
+  guint32 query_id = subscriber->next_query_id++;
+  g_autofree char *cursor_json = cursor ? g_strdup_printf ("\"%s\"", cursor) : g_strdup ("null");
+  g_autofree char *end_json = end_cursor ? g_strdup_printf ("\"endCursor\":\"%s\",", end_cursor)
+                                         : g_strdup ("");
+
+  send_textf (subscriber->ws, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":%u,\"newVersion\":%u,"
+              "\"modifications\":[{\"type\":\"Add\",\"queryId\":%u,\"udfPath\":\"messages:page\","
+              "\"args\":[{\"channel\":\"%s\",\"paginationOpts\":{\"cursor\":%s,%s\"id\":1,"
+              "\"numItems\":%u}}]}]}",
+              subscriber->query_set, subscriber->query_set + 1, query_id, bench->channel,
+              cursor_json, end_json, bench->page_items);
+  subscriber->query_set++;
+  g_hash_table_insert (subscriber->cursors, GUINT_TO_POINTER (query_id), g_strdup (cursor ? cursor : ""));
+
+  return query_id;
+}
+
+static void
+remove_page (Subscriber *subscriber,
+             guint32     query_id)
+{
+  send_textf (subscriber->ws, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":%u,\"newVersion\":%u,"
+              "\"modifications\":[{\"type\":\"Remove\",\"queryId\":%u}]}",
+              subscriber->query_set, subscriber->query_set + 1, query_id);
+  subscriber->query_set++;
+  g_hash_table_remove (subscriber->cursors, GUINT_TO_POINTER (query_id));
+}
+
+/* Copies the string value of the first @key between @from and @end, or
+ * returns NULL. */
+static char *
+scan_string (const char *end,
+             const char *from,
+             const char *key)
+{
+  g_autofree char *needle = g_strdup_printf ("\"%s\":\"", key);
+  const char *start = memmem (from, end - from, needle, strlen (needle));
+  const char *quote;
+
+  if (start == NULL)
+    return NULL;
+
+  start += strlen (needle);
+  quote = memchr (start, '"', end - start);
+  return quote ? g_strndup (start, quote - start) : NULL;
+}
+
+/* Returns where the QueryUpdated modification that contains @at starts,
+ * or NULL. Chorus-server writes its "type" and "queryId" first. */
+static const char *
+find_modification (const char *data,
+                   const char *at)
+{
+  const char *found = NULL;
+
+  for (const char *p = data; (p = memmem (p, at - p, "\"QueryUpdated\"", 14)) != NULL; p++)
+    found = p;
+
+  return found;
+}
+
+static gboolean
+has_update (const char *data,
+            gsize       size,
+            guint32     query_id)
+{
+  g_autofree char *needle = g_strdup_printf ("\"QueryUpdated\",\"queryId\":%u,", query_id);
+
+  return memmem (data, size, needle, strlen (needle)) != NULL;
+}
+
+/* Starts a split of the page whose result contains the split cursor at
+ * @at, with the same rule as ChorusPaginatedQuery: the server sent a
+ * splitCursor and pageStatus SplitRecommended or SplitRequired. */
+static void
+start_split (Subscriber *subscriber,
+             const char *data,
+             gsize       size,
+             const char *at)
+{
+  static const char id_key[] = "\"QueryUpdated\",\"queryId\":";
+  const char *end = data + size;
+  const char *modification = find_modification (data, at);
+  g_autofree char *split_cursor = scan_string (end, at, "splitCursor");
+  g_autofree char *end_cursor = NULL;
+  g_autofree char *status = NULL;
+  const char *cursor;
+  guint32 query_id;
+
+  if (modification == NULL || split_cursor == NULL ||
+      strncmp (modification, id_key, strlen (id_key)) != 0)
+    return;
+
+  query_id = g_ascii_strtoull (modification + strlen (id_key), NULL, 10);
+  end_cursor = scan_string (end, modification, "continueCursor");
+  status = scan_string (end, modification, "pageStatus");
+  cursor = g_hash_table_lookup (subscriber->cursors, GUINT_TO_POINTER (query_id));
+  if (cursor == NULL || end_cursor == NULL ||
+      (g_strcmp0 (status, "SplitRecommended") != 0 && g_strcmp0 (status, "SplitRequired") != 0))
+    return;
+
+  subscriber->splitting = TRUE;
+  subscriber->split = (PageSplit) { query_id, 0, 0, FALSE, FALSE };
+  subscriber->split.first = add_page (subscriber, cursor[0] ? cursor : NULL, split_cursor);
+  subscriber->split.second = add_page (subscriber, split_cursor, end_cursor);
+}
+
+/* Follows the server's split recommendations. Like the markers, the
+ * fields are found by scanning the text, so the subscribers spend no
+ * time on parsing that a separate client machine would do. */
+static void
+follow_splits (Subscriber *subscriber,
+               const char *data,
+               gsize       size)
+{
+  const char *at;
+
+  if (subscriber->splitting)
+    {
+      subscriber->split.first_loaded |= has_update (data, size, subscriber->split.first);
+      subscriber->split.second_loaded |= has_update (data, size, subscriber->split.second);
+      if (subscriber->split.first_loaded && subscriber->split.second_loaded)
+        {
+          remove_page (subscriber, subscriber->split.original);
+          subscriber->splitting = FALSE;
+        }
+      return;
+    }
+
+  if ((at = memmem (data, size, "\"splitCursor\":\"", 15)) != NULL)
+    start_split (subscriber, data, size, at);
 }
 
 /* Counts every send whose marker "b<seq>." is in @data. Sends are
@@ -117,6 +284,9 @@ subscriber_message_cb (SoupWebsocketConnection *ws,
         }
       subscriber->next++;
     }
+
+  if (bench->page_items > 0)
+    follow_splits (subscriber, data, size);
 }
 
 static void
@@ -176,11 +346,6 @@ all_connected (Bench *bench)
 static void
 send_textf (SoupWebsocketConnection *ws,
             const char              *format,
-            ...) G_GNUC_PRINTF (2, 3);
-
-static void
-send_textf (SoupWebsocketConnection *ws,
-            const char              *format,
             ...)
 {
   g_autofree char *text = NULL;
@@ -205,14 +370,9 @@ start_session (Bench                   *bench,
 
   if (!subscribe)
     add = g_strdup ("");
-  else if (bench->page_items == 0)
+  else
     add = g_strdup_printf ("{\"type\":\"Add\",\"queryId\":0,\"udfPath\":\"messages:list\","
                            "\"args\":[{\"channel\":\"%s\"}]}", bench->channel);
-  else
-    add = g_strdup_printf ("{\"type\":\"Add\",\"queryId\":0,\"udfPath\":\"messages:page\","
-                           "\"args\":[{\"channel\":\"%s\",\"paginationOpts\":"
-                           "{\"cursor\":null,\"numItems\":%u}}]}",
-                           bench->channel, bench->page_items);
 
   send_textf (ws, "{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,\"newVersion\":1,"
               "\"modifications\":[%s]}", add);
@@ -237,13 +397,24 @@ connect_all (Bench *bench,
     {
       Subscriber *subscriber = bench->subscribers->pdata[i];
 
-      /* A messages:page subscription grows with every send, past the
-       * 128 KiB that libsoup accepts by default, which would close the
-       * socket with 1009. No messages:list frame comes near either size. */
+      /* A messages:page page that is not split grows with every send,
+       * past the 128 KiB that libsoup accepts by default, which would
+       * close the socket with 1009. No messages:list frame comes near
+       * either size. */
       soup_websocket_connection_set_max_incoming_payload_size (subscriber->ws, 64 * 1024 * 1024);
       g_signal_connect (subscriber->ws, "message", G_CALLBACK (subscriber_message_cb), subscriber);
-      if (!bench->bare)
+      if (bench->bare)
+        continue;
+
+      if (bench->page_items == 0)
         start_session (bench, subscriber->ws, i, TRUE);
+      else
+        {
+          subscriber->cursors = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+          start_session (bench, subscriber->ws, i, FALSE);
+          subscriber->query_set = 1;
+          add_page (subscriber, NULL, NULL);
+        }
     }
 
   g_signal_connect (bench->sender, "message", G_CALLBACK (sender_message_cb), bench);
@@ -261,6 +432,7 @@ disconnect_all (Bench *bench)
       soup_websocket_connection_close (subscriber->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
       g_signal_handlers_disconnect_by_data (subscriber->ws, subscriber);
       g_clear_object (&subscriber->ws);
+      g_clear_pointer (&subscriber->cursors, g_hash_table_unref);
     }
   g_ptr_array_set_size (bench->subscribers, 0);
 
@@ -452,11 +624,20 @@ listen_bare (BareServer *bare)
   g_autoptr(GInetAddress) inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
   g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
   GSList *listeners;
 
   bare->soup = soup_server_new (NULL, NULL);
   soup_server_add_websocket_handler (bare->soup, NULL, NULL, NULL, bare_websocket_cb, bare, NULL);
-  if (!soup_server_listen (bare->soup, address, 0, &error))
+
+  /* With the backlog that chorus-server uses, so that 1000 clients
+   * connect as fast to both servers. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_bind (socket, address, TRUE, &error) || !g_socket_listen (socket, &error) ||
+      !soup_server_listen_socket (bare->soup, socket, 0, &error))
     g_error ("Could not listen: %s", error->message);
 
   listeners = soup_server_get_listeners (bare->soup);
@@ -661,6 +842,7 @@ run_bare_rounds (Bench      *bench,
 {
   bench->port = port;
   bench->bare = TRUE;
+  bench->page_items = 0;
   bench->channel = g_strdup ("bare");
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
@@ -674,6 +856,26 @@ run_bare_rounds (Bench      *bench,
   g_clear_pointer (&bench->channel, g_free);
 }
 
+/* Returns frame sizes of 100 bytes for every round. The bare rounds
+ * with them measure what broadcasting costs apart from the payload, in
+ * the server's and in the receivers' libsoup. */
+static GPtrArray *
+tiny_frame_sizes (void)
+{
+  GPtrArray *sizes_per_round = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  gsize size = 100;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      GArray *round = g_array_new (FALSE, FALSE, sizeof (gsize));
+
+      g_array_append_val (round, size);
+      g_ptr_array_add (sizes_per_round, round);
+    }
+
+  return sizes_per_round;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -683,6 +885,7 @@ main (int   argc,
   g_autofree char *database = g_build_filename (dir, "server.sqlite", NULL);
   g_autoptr(GPtrArray) list_sizes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_autoptr(GPtrArray) page_sizes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) tiny_sizes = tiny_frame_sizes ();
   ServerThread server = { 0, }, bare = { 0, };
   GThread *server_handle, *bare_handle;
   Bench bench = { 0, };
@@ -700,12 +903,13 @@ main (int   argc,
 
   server_handle = start_server_thread (&server, database);
   run_chorus_rounds (&bench, server.port, 0, "chorus", list_sizes);
-  run_chorus_rounds (&bench, server.port, PAGE_ITEMS, "page30", page_sizes);
+  run_chorus_rounds (&bench, server.port, PAGE_ITEMS, "page10", page_sizes);
   stop_server_thread (&server, server_handle);
 
   bare_handle = start_server_thread (&bare, NULL);
   run_bare_rounds (&bench, bare.port, "bare-ws", list_sizes);
-  run_bare_rounds (&bench, bare.port, "bare-p30", page_sizes);
+  run_bare_rounds (&bench, bare.port, "bare-p10", page_sizes);
+  run_bare_rounds (&bench, bare.port, "bare-100", tiny_sizes);
   stop_server_thread (&bare, bare_handle);
 
   g_clear_object (&bench.session);
