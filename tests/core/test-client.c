@@ -1435,6 +1435,89 @@ test_request_too_big_not_sent (Fixture       *f,
   mutation_state_clear (&state);
 }
 
+#define OTHER_PATH "messages:other"
+
+typedef struct
+{
+  MutationState state;
+  GString      *reads;
+} AuthProbe;
+
+static char *
+fixed_token_cb (ChorusClient *client,
+                gboolean      force_refresh,
+                gpointer      user_data)
+{
+  return g_strdup ("token");
+}
+
+/* Records the list each time the update reads it. */
+static gboolean
+record_list_update (ChorusLocalStore  *store,
+                    JsonNode          *mutation_args,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  AuthProbe *probe = user_data;
+  g_autofree char *text = value_text (chorus_local_store_get_query (store, LIST_PATH, NULL));
+
+  g_string_append_printf (probe->reads, "%s%s", probe->reads->len > 0 ? " " : "", text);
+  return TRUE;
+}
+
+static void
+auth_mutation_cb (ChorusClient *client,
+                  gboolean      authenticated,
+                  AuthProbe    *probe)
+{
+  chorus_client_mutation (client, "messages:send", NULL, record_list_update, probe, NULL,
+                          NULL, mutation_done_cb, &probe->state);
+}
+
+/* The convex npm client reports a confirmed token before it applies the
+ * Transition that confirms it. A mutation made in the auth-changed handler
+ * runs its update on the view from before that Transition, then again on
+ * the new one. */
+static void
+test_mutation_in_auth_handler (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) list = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  g_autoptr(ChorusSubscription) other = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *frame = NULL;
+  AuthProbe probe = { { 0 }, g_string_new (NULL) };
+
+  deliver_list (f, 100, "[\"a\"]");
+  /* A new query makes the client build its server view again later. */
+  other = chorus_client_subscribe (f->client, OTHER_PATH, NULL);
+
+  chorus_client_set_auth (f->client, fixed_token_cb, NULL, NULL);
+  g_signal_connect (f->client, "auth-changed", G_CALLBACK (auth_mutation_cb), &probe);
+
+  start = chorus_encoded_ts_encode (f->ts);
+  end = chorus_encoded_ts_encode (110);
+  frame = g_strdup_printf ("{\"type\":\"Transition\","
+                           "\"startVersion\":{\"querySet\":%u,\"ts\":\"%s\",\"identity\":0},"
+                           "\"endVersion\":{\"querySet\":%u,\"ts\":\"%s\",\"identity\":1},"
+                           "\"modifications\":[{\"type\":\"QueryUpdated\",\"queryId\":0,"
+                           "\"value\":[\"b\"],\"logLines\":[],\"journal\":null}]}",
+                           f->query_set, start, f->query_set + 1, end);
+  chorus_fake_transport_deliver (f->transport, frame);
+
+  g_assert_cmpstr (probe.reads->str, ==, "[\"a\"] [\"b\"]");
+  assert_value (list, "[\"b\"]");
+
+  g_signal_handlers_disconnect_by_data (f->client, &probe);
+  chorus_client_stop (f->client);
+  iterate_pending ();
+  g_assert_true (probe.state.done);
+  g_assert_error (probe.state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_STOPPED);
+  mutation_state_clear (&probe.state);
+  g_string_free (probe.reads, TRUE);
+}
+
 static void
 add_test (const char *name,
           void (*func) (Fixture *, gconstpointer))
@@ -1458,6 +1541,7 @@ main (int   argc,
   add_test ("/core/client/optimistic-rolled-back", test_optimistic_rolled_back_on_failure);
   add_test ("/core/client/unchanged-value-no-signal", test_unchanged_value_no_signal);
   add_test ("/core/client/update-false-fails", test_update_false_fails_mutation);
+  add_test ("/core/client/mutation-in-auth-handler", test_mutation_in_auth_handler);
   g_test_add ("/core/client/update-changing-value", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_update_changing_value_fails, fixture_tear_down);
   g_test_add ("/core/client/update-changing-shallow-copy", Fixture, GINT_TO_POINTER (TRUE),
