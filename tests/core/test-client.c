@@ -1437,6 +1437,84 @@ test_request_too_big_not_sent (Fixture       *f,
 
 #define OTHER_PATH "messages:other"
 
+static void
+deliver_list_and_other (Fixture    *f,
+                        gint64      end_ts,
+                        const char *list,
+                        const char *other)
+{
+  g_autofree char *modifications = NULL;
+
+  modifications = g_strdup_printf ("{\"type\":\"QueryUpdated\",\"queryId\":0,\"value\":%s,"
+                                   "\"logLines\":[],\"journal\":null},"
+                                   "{\"type\":\"QueryUpdated\",\"queryId\":1,\"value\":%s,"
+                                   "\"logLines\":[],\"journal\":null}", list, other);
+  deliver_transition (f, end_ts, modifications);
+}
+
+static void
+assert_visible (Fixture    *f,
+                const char *udf_path,
+                const char *expected)
+{
+  g_autoptr(JsonNode) value = chorus_client_dup_query (f->client, udf_path, NULL, NULL);
+  g_autofree char *text = value_text (value);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* Reads the list on every run. From the second run on, it writes both
+ * queries and then fails. */
+static gboolean
+fail_after_writes_update (ChorusLocalStore  *store,
+                          JsonNode          *mutation_args,
+                          gpointer           user_data,
+                          GError           **error)
+{
+  g_autoptr(JsonNode) partial = parse ("[\"partial\"]");
+  guint *runs = user_data;
+
+  (*runs)++;
+  chorus_local_store_get_query (store, LIST_PATH, NULL);
+  if (*runs == 1)
+    return TRUE;
+
+  chorus_local_store_set_query (store, LIST_PATH, NULL, partial);
+  chorus_local_store_set_query (store, OTHER_PATH, NULL, partial);
+  g_set_error_literal (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
+                       "No such channel");
+  return FALSE;
+}
+
+/* An update that fails when it runs again leaves none of its writes in
+ * the view, as one that fails on its first run. */
+static void
+test_update_failing_on_rerun (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) list = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  g_autoptr(ChorusSubscription) other = chorus_client_subscribe (f->client, OTHER_PATH, NULL);
+  MutationState state = { 0 };
+  guint runs = 0;
+
+  deliver_list_and_other (f, 100, "[\"a\"]", "[\"o\"]");
+  chorus_client_mutation (f->client, "messages:send", NULL, fail_after_writes_update, &runs,
+                          NULL, NULL, mutation_done_cb, &state);
+  g_assert_cmpuint (runs, ==, 1);
+
+  deliver_list (f, 110, "[\"c\"]");
+  g_assert_cmpuint (runs, ==, 2);
+  assert_visible (f, LIST_PATH, "[\"c\"]");
+  assert_visible (f, OTHER_PATH, "[\"o\"]");
+  assert_value (list, "[\"c\"]");
+  assert_value (other, "[\"o\"]");
+
+  iterate_pending ();
+  g_assert_true (state.done);
+  g_assert_error (state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED);
+  mutation_state_clear (&state);
+}
+
 typedef struct
 {
   MutationState state;
@@ -1541,6 +1619,7 @@ main (int   argc,
   add_test ("/core/client/optimistic-rolled-back", test_optimistic_rolled_back_on_failure);
   add_test ("/core/client/unchanged-value-no-signal", test_unchanged_value_no_signal);
   add_test ("/core/client/update-false-fails", test_update_false_fails_mutation);
+  add_test ("/core/client/update-failing-on-rerun", test_update_failing_on_rerun);
   add_test ("/core/client/mutation-in-auth-handler", test_mutation_in_auth_handler);
   g_test_add ("/core/client/update-changing-value", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_update_changing_value_fails, fixture_tear_down);
