@@ -63,9 +63,23 @@ restore_server_results (ChorusClient *self)
     }
 }
 
+/* Drops the memo of every pending update, so that each one runs again
+ * instead of replaying its writes. */
+static void
+forget_memos (ChorusClient *self)
+{
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    {
+      ChorusRequest *request = link->data;
+
+      g_clear_pointer (&request->memo, _chorus_update_memo_unref);
+    }
+}
+
 /* Fails @request when its update changed a value that @store handed to
  * it, repairs the server results the change reached, and marks the view
- * to be built again. */
+ * to be built again. The changed value may also be one that an earlier
+ * update wrote, which a replay of that update's memo would bring back. */
 static gboolean
 check_sealed_values (ChorusClient     *self,
                      ChorusRequest    *request,
@@ -83,6 +97,7 @@ check_sealed_values (ChorusClient     *self,
                                 "query %s. Copy a value before changing it.",
                                 request->udf_path, changed);
   restore_server_results (self);
+  forget_memos (self);
   self->view_outdated = TRUE;
 
   return FALSE;

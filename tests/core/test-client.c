@@ -1515,6 +1515,74 @@ test_update_failing_on_rerun (Fixture       *f,
   mutation_state_clear (&state);
 }
 
+/* Writes a new list to the other query on every run. */
+static gboolean
+set_other_update (ChorusLocalStore  *store,
+                  JsonNode          *mutation_args,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  g_autoptr(JsonNode) value = parse ("[\"opt\"]");
+  guint *runs = user_data;
+
+  (*runs)++;
+  chorus_local_store_set_query (store, OTHER_PATH, NULL, value);
+  return TRUE;
+}
+
+/* Appends to the other query's value in place, which it must not do. */
+static gboolean
+change_other_update (ChorusLocalStore  *store,
+                     JsonNode          *mutation_args,
+                     gpointer           user_data,
+                     GError           **error)
+{
+  JsonNode *current = chorus_local_store_get_query (store, OTHER_PATH, NULL);
+
+  if (current != NULL)
+    json_array_add_string_element (json_node_get_array (current), "sneaky");
+  return TRUE;
+}
+
+/* A value that an earlier update wrote and a later one changed in place
+ * is written afresh, not replayed with the change. */
+static void
+test_update_changing_written_value (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) list = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  MutationState first = { 0 };
+  MutationState bad = { 0 };
+  guint runs = 0;
+
+  deliver_list (f, 100, "[\"a\"]");
+  chorus_client_mutation (f->client, "messages:send", NULL, set_other_update, &runs, NULL,
+                          NULL, mutation_done_cb, &first);
+  assert_visible (f, OTHER_PATH, "[\"opt\"]");
+
+  g_test_expect_message ("chorus-client", G_LOG_LEVEL_WARNING, "*changed the value of query*");
+  chorus_client_mutation (f->client, "messages:edit", NULL, change_other_update, NULL, NULL,
+                          NULL, mutation_done_cb, &bad);
+  g_test_assert_expected_messages ();
+  assert_visible (f, OTHER_PATH, "[\"opt\"]");
+
+  deliver_list (f, 110, "[\"b\"]");
+  assert_visible (f, OTHER_PATH, "[\"opt\"]");
+
+  iterate_pending ();
+  g_assert_true (bad.done);
+  g_assert_error (bad.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED);
+  g_assert_false (first.done);
+
+  deliver_mutation_success (f, 0, 120, "null");
+  deliver_list (f, 120, "[\"b\"]");
+  iterate_pending ();
+  g_assert_true (first.done);
+  assert_visible (f, OTHER_PATH, "(loading)");
+  mutation_state_clear (&first);
+  mutation_state_clear (&bad);
+}
+
 typedef struct
 {
   MutationState state;
@@ -1620,6 +1688,7 @@ main (int   argc,
   add_test ("/core/client/unchanged-value-no-signal", test_unchanged_value_no_signal);
   add_test ("/core/client/update-false-fails", test_update_false_fails_mutation);
   add_test ("/core/client/update-failing-on-rerun", test_update_failing_on_rerun);
+  add_test ("/core/client/update-changing-written-value", test_update_changing_written_value);
   add_test ("/core/client/mutation-in-auth-handler", test_mutation_in_auth_handler);
   g_test_add ("/core/client/update-changing-value", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_update_changing_value_fails, fixture_tear_down);
