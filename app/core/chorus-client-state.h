@@ -158,9 +158,9 @@ struct _ChorusClient
   /* The server results are from the previous socket. They stay visible
    * until the first Transition on the new socket replaces them. */
   guint                 results_stale : 1;
-  /* An update changed a server result in place, and the result was
-   * replaced by its pristine copy, so the view must be rebuilt. */
-  guint                 results_restored : 1;
+  /* The view contains writes of an update that failed, or a value that
+   * an update changed in place, so it must be built again. */
+  guint                 view_outdated : 1;
 };
 
 /* chorus-client.c */

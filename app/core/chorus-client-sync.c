@@ -329,6 +329,12 @@ handle_transition (ChorusClient  *self,
     return FALSE;
 
   _chorus_client_observe_ts (self, end.ts);
+  /* As in the convex npm client, a token is confirmed before the view
+   * changes, so the auth-changed handler and the token provider see the
+   * view from before this Transition. No handler may run between applying
+   * the modifications and the recomputation, because the old view still
+   * points at the seal records of the results that the modifications free. */
+  _chorus_client_auth_transition (self, &start, &end);
   if (self->results_stale)
     {
       g_hash_table_remove_all (self->server_results);
@@ -339,7 +345,6 @@ handle_transition (ChorusClient  *self,
   for (guint i = 0; i < json_array_get_length (modifications); i++)
     apply_modification (self, json_array_get_object_element (modifications, i));
   self->remote = end;
-  _chorus_client_auth_transition (self, &start, &end);
 
   finished = take_reflected_requests (self, end.ts);
   _chorus_client_recompute (self, finished);

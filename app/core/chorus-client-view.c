@@ -56,7 +56,6 @@ restore_server_results (ChorusClient *self)
       json_node_unref (result->value);
       result->value = pristine;
       result->record.hash = _chorus_local_store_hash_shape (pristine);
-      self->results_restored = TRUE;
       _chorus_client_forget_server_view (self);
       /* The changed node may be a cached row, which the next result of
        * its query would share. */
@@ -64,8 +63,23 @@ restore_server_results (ChorusClient *self)
     }
 }
 
+/* Drops the memo of every pending update, so that each one runs again
+ * instead of replaying its writes. */
+static void
+forget_memos (ChorusClient *self)
+{
+  for (GList *link = self->requests.head; link != NULL; link = link->next)
+    {
+      ChorusRequest *request = link->data;
+
+      g_clear_pointer (&request->memo, _chorus_update_memo_unref);
+    }
+}
+
 /* Fails @request when its update changed a value that @store handed to
- * it, and repairs the server results the change reached. */
+ * it, repairs the server results the change reached, and marks the view
+ * to be built again. The changed value may also be one that an earlier
+ * update wrote, which a replay of that update's memo would bring back. */
 static gboolean
 check_sealed_values (ChorusClient     *self,
                      ChorusRequest    *request,
@@ -83,6 +97,8 @@ check_sealed_values (ChorusClient     *self,
                                 "query %s. Copy a value before changing it.",
                                 request->udf_path, changed);
   restore_server_results (self);
+  forget_memos (self);
+  self->view_outdated = TRUE;
 
   return FALSE;
 }
@@ -183,6 +199,10 @@ refresh_update (ChorusClient     *self,
   return TRUE;
 }
 
+/* Runs or replays the pending updates on @view in request order. An
+ * update that fails is removed and added to @finished, and the view is
+ * marked outdated, because it contains the writes the update made before
+ * it failed. */
 static void
 run_updates (ChorusClient     *self,
              ChorusLocalStore *view,
@@ -200,8 +220,8 @@ run_updates (ChorusClient     *self,
         {
           g_queue_delete_link (&self->requests, link);
           g_ptr_array_add (finished, request);
-          if (self->results_restored)
-            return;
+          self->view_outdated = TRUE;
+          return;
         }
       link = next;
     }
@@ -275,21 +295,18 @@ merge_dirty (GHashTable *into,
     }
 }
 
-/* Returns the queries, as interned token -> interned canonical path,
- * whose value may differ from the last recomputation before any update
- * runs: server results that changed, and what updates that are gone
- * wrote. */
-static GHashTable *
-take_dirty_queries (ChorusClient *self)
+/* Adds to @dirty, a table of interned token -> interned canonical path,
+ * the queries whose value may differ from the last recomputation before
+ * any update runs: server results that changed, and what updates that
+ * are gone wrote. */
+static void
+add_dirty_queries (ChorusClient *self,
+                   GHashTable   *dirty)
 {
-  GHashTable *dirty = _chorus_client_new_token_table ();
-
   _chorus_local_store_find_dirty (self->last_server_view, self->server_view, dirty);
   g_clear_pointer (&self->last_server_view, g_ptr_array_unref);
   self->last_server_view = _chorus_local_store_snapshot (self->server_view);
   mark_retired_writes (self, dirty);
-
-  return dirty;
 }
 
 /* Returns a new view of the server results of the subscribed queries,
@@ -323,35 +340,35 @@ build_server_view (ChorusClient *self)
  * update is a function of what it reads, so it runs again only when a
  * query it read may have changed. Otherwise its last writes are made
  * again, and a Transition about one channel runs no update of another.
- * Updates that fail now are removed and added to @finished. When an update
- * changed a server result in place, the result is restored and the
- * replay starts over without that update. */
+ * Updates that fail now are removed and added to @finished, and the
+ * replay starts over without them, so that none of their writes stay.
+ * The queries found dirty before carry over to the next round, which
+ * replays only updates that read none of them. */
 void
 _chorus_client_recompute (ChorusClient *self,
                           GPtrArray    *finished)
 {
+  g_autoptr(GHashTable) dirty = _chorus_client_new_token_table ();
   ChorusLocalStore *view;
 
   do
     {
-      g_autoptr(GHashTable) dirty = NULL;
-
-      self->results_restored = FALSE;
+      self->view_outdated = FALSE;
       view = build_server_view (self);
-      dirty = take_dirty_queries (self);
+      add_dirty_queries (self, dirty);
       run_updates (self, view, dirty, finished);
 
       g_clear_pointer (&self->view, _chorus_local_store_free);
       self->view = view;
-      merge_dirty (self->unnotified, dirty);
     }
-  while (self->results_restored);
+  while (self->view_outdated);
 
+  merge_dirty (self->unnotified, dirty);
   remember_memos (self);
 }
 
-/* Rebuilds the view after server results were restored outside a
- * recomputation, then notifies and completes what that dropped. */
+/* Rebuilds the view after a new update changed a value in place, then
+ * notifies and completes what that dropped. */
 void
 _chorus_client_rebuild_view (ChorusClient *self)
 {

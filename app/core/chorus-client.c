@@ -796,7 +796,7 @@ chorus_client_mutation (ChorusClient           *self,
   if (update != NULL && !apply_new_update (self, request))
     {
       g_queue_remove (&self->requests, request);
-      if (self->results_restored)
+      if (self->view_outdated)
         _chorus_client_rebuild_view (self);
       finish_one (self, request);
       return;

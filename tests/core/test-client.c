@@ -1435,6 +1435,235 @@ test_request_too_big_not_sent (Fixture       *f,
   mutation_state_clear (&state);
 }
 
+#define OTHER_PATH "messages:other"
+
+static void
+deliver_list_and_other (Fixture    *f,
+                        gint64      end_ts,
+                        const char *list,
+                        const char *other)
+{
+  g_autofree char *modifications = NULL;
+
+  modifications = g_strdup_printf ("{\"type\":\"QueryUpdated\",\"queryId\":0,\"value\":%s,"
+                                   "\"logLines\":[],\"journal\":null},"
+                                   "{\"type\":\"QueryUpdated\",\"queryId\":1,\"value\":%s,"
+                                   "\"logLines\":[],\"journal\":null}", list, other);
+  deliver_transition (f, end_ts, modifications);
+}
+
+static void
+assert_visible (Fixture    *f,
+                const char *udf_path,
+                const char *expected)
+{
+  g_autoptr(JsonNode) value = chorus_client_dup_query (f->client, udf_path, NULL, NULL);
+  g_autofree char *text = value_text (value);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* Reads the list on every run. From the second run on, it writes both
+ * queries and then fails. */
+static gboolean
+fail_after_writes_update (ChorusLocalStore  *store,
+                          JsonNode          *mutation_args,
+                          gpointer           user_data,
+                          GError           **error)
+{
+  g_autoptr(JsonNode) partial = parse ("[\"partial\"]");
+  guint *runs = user_data;
+
+  (*runs)++;
+  chorus_local_store_get_query (store, LIST_PATH, NULL);
+  if (*runs == 1)
+    return TRUE;
+
+  chorus_local_store_set_query (store, LIST_PATH, NULL, partial);
+  chorus_local_store_set_query (store, OTHER_PATH, NULL, partial);
+  g_set_error_literal (error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED,
+                       "No such channel");
+  return FALSE;
+}
+
+/* An update that fails when it runs again leaves none of its writes in
+ * the view, as one that fails on its first run. */
+static void
+test_update_failing_on_rerun (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) list = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  g_autoptr(ChorusSubscription) other = chorus_client_subscribe (f->client, OTHER_PATH, NULL);
+  MutationState state = { 0 };
+  guint runs = 0;
+
+  deliver_list_and_other (f, 100, "[\"a\"]", "[\"o\"]");
+  chorus_client_mutation (f->client, "messages:send", NULL, fail_after_writes_update, &runs,
+                          NULL, NULL, mutation_done_cb, &state);
+  g_assert_cmpuint (runs, ==, 1);
+
+  deliver_list (f, 110, "[\"c\"]");
+  g_assert_cmpuint (runs, ==, 2);
+  assert_visible (f, LIST_PATH, "[\"c\"]");
+  assert_visible (f, OTHER_PATH, "[\"o\"]");
+  assert_value (list, "[\"c\"]");
+  assert_value (other, "[\"o\"]");
+
+  iterate_pending ();
+  g_assert_true (state.done);
+  g_assert_error (state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED);
+  mutation_state_clear (&state);
+}
+
+/* Writes a new list to the other query on every run. */
+static gboolean
+set_other_update (ChorusLocalStore  *store,
+                  JsonNode          *mutation_args,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  g_autoptr(JsonNode) value = parse ("[\"opt\"]");
+  guint *runs = user_data;
+
+  (*runs)++;
+  chorus_local_store_set_query (store, OTHER_PATH, NULL, value);
+  return TRUE;
+}
+
+/* Appends to the other query's value in place, which it must not do. */
+static gboolean
+change_other_update (ChorusLocalStore  *store,
+                     JsonNode          *mutation_args,
+                     gpointer           user_data,
+                     GError           **error)
+{
+  JsonNode *current = chorus_local_store_get_query (store, OTHER_PATH, NULL);
+
+  if (current != NULL)
+    json_array_add_string_element (json_node_get_array (current), "sneaky");
+  return TRUE;
+}
+
+/* A value that an earlier update wrote and a later one changed in place
+ * is written afresh, not replayed with the change. */
+static void
+test_update_changing_written_value (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) list = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  MutationState first = { 0 };
+  MutationState bad = { 0 };
+  guint runs = 0;
+
+  deliver_list (f, 100, "[\"a\"]");
+  chorus_client_mutation (f->client, "messages:send", NULL, set_other_update, &runs, NULL,
+                          NULL, mutation_done_cb, &first);
+  assert_visible (f, OTHER_PATH, "[\"opt\"]");
+
+  g_test_expect_message ("chorus-client", G_LOG_LEVEL_WARNING, "*changed the value of query*");
+  chorus_client_mutation (f->client, "messages:edit", NULL, change_other_update, NULL, NULL,
+                          NULL, mutation_done_cb, &bad);
+  g_test_assert_expected_messages ();
+  assert_visible (f, OTHER_PATH, "[\"opt\"]");
+
+  deliver_list (f, 110, "[\"b\"]");
+  assert_visible (f, OTHER_PATH, "[\"opt\"]");
+
+  iterate_pending ();
+  g_assert_true (bad.done);
+  g_assert_error (bad.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_UPDATE_FAILED);
+  g_assert_false (first.done);
+
+  deliver_mutation_success (f, 0, 120, "null");
+  deliver_list (f, 120, "[\"b\"]");
+  iterate_pending ();
+  g_assert_true (first.done);
+  assert_visible (f, OTHER_PATH, "(loading)");
+  mutation_state_clear (&first);
+  mutation_state_clear (&bad);
+}
+
+typedef struct
+{
+  MutationState state;
+  GString      *reads;
+} AuthProbe;
+
+static char *
+fixed_token_cb (ChorusClient *client,
+                gboolean      force_refresh,
+                gpointer      user_data)
+{
+  return g_strdup ("token");
+}
+
+/* Records the list each time the update reads it. */
+static gboolean
+record_list_update (ChorusLocalStore  *store,
+                    JsonNode          *mutation_args,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  AuthProbe *probe = user_data;
+  g_autofree char *text = value_text (chorus_local_store_get_query (store, LIST_PATH, NULL));
+
+  g_string_append_printf (probe->reads, "%s%s", probe->reads->len > 0 ? " " : "", text);
+  return TRUE;
+}
+
+static void
+auth_mutation_cb (ChorusClient *client,
+                  gboolean      authenticated,
+                  AuthProbe    *probe)
+{
+  chorus_client_mutation (client, "messages:send", NULL, record_list_update, probe, NULL,
+                          NULL, mutation_done_cb, &probe->state);
+}
+
+/* The convex npm client reports a confirmed token before it applies the
+ * Transition that confirms it. A mutation made in the auth-changed handler
+ * runs its update on the view from before that Transition, then again on
+ * the new one. */
+static void
+test_mutation_in_auth_handler (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(ChorusSubscription) list = chorus_client_subscribe (f->client, LIST_PATH, NULL);
+  g_autoptr(ChorusSubscription) other = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *end = NULL;
+  g_autofree char *frame = NULL;
+  AuthProbe probe = { { 0 }, g_string_new (NULL) };
+
+  deliver_list (f, 100, "[\"a\"]");
+  /* A new query makes the client build its server view again later. */
+  other = chorus_client_subscribe (f->client, OTHER_PATH, NULL);
+
+  chorus_client_set_auth (f->client, fixed_token_cb, NULL, NULL);
+  g_signal_connect (f->client, "auth-changed", G_CALLBACK (auth_mutation_cb), &probe);
+
+  start = chorus_encoded_ts_encode (f->ts);
+  end = chorus_encoded_ts_encode (110);
+  frame = g_strdup_printf ("{\"type\":\"Transition\","
+                           "\"startVersion\":{\"querySet\":%u,\"ts\":\"%s\",\"identity\":0},"
+                           "\"endVersion\":{\"querySet\":%u,\"ts\":\"%s\",\"identity\":1},"
+                           "\"modifications\":[{\"type\":\"QueryUpdated\",\"queryId\":0,"
+                           "\"value\":[\"b\"],\"logLines\":[],\"journal\":null}]}",
+                           f->query_set, start, f->query_set + 1, end);
+  chorus_fake_transport_deliver (f->transport, frame);
+
+  g_assert_cmpstr (probe.reads->str, ==, "[\"a\"] [\"b\"]");
+  assert_value (list, "[\"b\"]");
+
+  g_signal_handlers_disconnect_by_data (f->client, &probe);
+  chorus_client_stop (f->client);
+  iterate_pending ();
+  g_assert_true (probe.state.done);
+  g_assert_error (probe.state.error, CHORUS_CLIENT_ERROR, CHORUS_CLIENT_ERROR_STOPPED);
+  mutation_state_clear (&probe.state);
+  g_string_free (probe.reads, TRUE);
+}
+
 static void
 add_test (const char *name,
           void (*func) (Fixture *, gconstpointer))
@@ -1458,6 +1687,9 @@ main (int   argc,
   add_test ("/core/client/optimistic-rolled-back", test_optimistic_rolled_back_on_failure);
   add_test ("/core/client/unchanged-value-no-signal", test_unchanged_value_no_signal);
   add_test ("/core/client/update-false-fails", test_update_false_fails_mutation);
+  add_test ("/core/client/update-failing-on-rerun", test_update_failing_on_rerun);
+  add_test ("/core/client/update-changing-written-value", test_update_changing_written_value);
+  add_test ("/core/client/mutation-in-auth-handler", test_mutation_in_auth_handler);
   g_test_add ("/core/client/update-changing-value", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_update_changing_value_fails, fixture_tear_down);
   g_test_add ("/core/client/update-changing-shallow-copy", Fixture, GINT_TO_POINTER (TRUE),
