@@ -50,8 +50,10 @@ struct _ChorusJsonCache
   GHashTable *by_query;  /* query id -> (RowKey -> CachedRow) */
   guint64     stamp;     /* counts the results read */
   GPtrArray  *order;     /* CachedRow, of the result being read */
-  /* The values read from the last frame: JsonNode -> Arrival. The
-   * nodes live as long as the frame, and the next frame clears this. */
+  /* The values read from the last frame: JsonNode -> Arrival. A key
+   * holds a reference, so no other node takes its address while the
+   * table names it, even when a repeated member replaces it in the frame.
+   * The next frame clears the table. */
   GHashTable *arrivals;
 };
 
@@ -624,7 +626,7 @@ note_arrival (Reader     *r,
 
   arrival->text = g_strndup (begin, r->p - begin);
   arrival->checked = checked;
-  g_hash_table_replace (r->cache->arrivals, node, arrival);
+  g_hash_table_replace (r->cache->arrivals, json_node_ref (node), arrival);
 }
 
 /* Reads the array value of a QueryUpdated for @query_id, taking object
@@ -915,7 +917,8 @@ chorus_json_cache_new (void)
 
   cache->by_query = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                            (GDestroyNotify) g_hash_table_unref);
-  cache->arrivals = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) arrival_free);
+  cache->arrivals = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_node_unref,
+                                           (GDestroyNotify) arrival_free);
   cache->order = g_ptr_array_new ();
   return cache;
 }

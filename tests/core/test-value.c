@@ -619,6 +619,35 @@ test_row_cache_keeps_text (void)
   chorus_json_cache_free (cache);
 }
 
+/* A repeated "value" member replaces the earlier one in the frame, and
+ * the cache must name only the text of a value that stays. */
+static void
+test_row_cache_repeated_value (void)
+{
+  const char *texts[] = {
+    "{\"type\":\"Transition\",\"modifications\":[{\"type\":\"QueryUpdated\","
+    "\"queryId\":1,\"value\":[{\"a\":1}],\"value\":[{\"$b\":2}]}]}",
+    "{\"type\":\"Transition\",\"modifications\":[{\"type\":\"QueryUpdated\","
+    "\"queryId\":1,\"value\":[{\"a\":1}],\"value\":\"x\",\"value\":\"y\"}]}",
+  };
+  const char *kept_texts[] = { "[{\"$b\":2}]", NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      ChorusJsonCache *cache = chorus_json_cache_new ();
+      g_autoptr(JsonNode) frame = chorus_json_parse_frame (texts[i], cache, NULL);
+      g_autofree char *kept = NULL;
+      gboolean checked = TRUE;
+
+      g_assert_nonnull (frame);
+      kept = chorus_json_cache_take_text (cache, row_value (frame), &checked);
+      g_assert_cmpstr (kept, ==, kept_texts[i]);
+      g_assert_false (checked);
+
+      chorus_json_cache_free (cache);
+    }
+}
+
 /* A row that breaks the value rules is not shared and not marked checked,
  * so the client still checks the whole result. */
 static void
@@ -699,6 +728,7 @@ main (int   argc,
   g_test_add_func ("/core/value/row-cache-next-row", test_row_cache_next_row);
   g_test_add_func ("/core/value/row-cache-keeps-text", test_row_cache_keeps_text);
   g_test_add_func ("/core/value/row-cache-invalid-value", test_row_cache_invalid_value);
+  g_test_add_func ("/core/value/row-cache-repeated-value", test_row_cache_repeated_value);
   g_test_add_func ("/core/value/row-cache-strict", test_row_cache_strict);
 
   return g_test_run ();
