@@ -516,5 +516,6 @@ _chorus_client_clear_timers (ChorusClient *self)
 
   clear_source (&self->reconnect_source);
   clear_source (&self->inactivity_source);
+  clear_source (&self->notify_source);
   _chorus_client_cancel_token_refresh (self);
 }

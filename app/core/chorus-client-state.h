@@ -116,6 +116,8 @@ struct _ChorusClient
   ChorusJsonCache      *json_cache;
   GSource              *reconnect_source;
   GSource              *inactivity_source;
+  /* Tells subscriptions about a change made inside a finalize */
+  GSource              *notify_source;
   GPtrArray            *chunks;
   char                 *chunk_transition_id;
 

@@ -567,6 +567,31 @@ chorus_client_subscribe_with_journal (ChorusClient *self,
   return subscription;
 }
 
+static gboolean
+notify_idle_cb (gpointer user_data)
+{
+  ChorusClient *self = user_data;
+
+  g_clear_pointer (&self->notify_source, g_source_unref);
+  _chorus_client_notify_changes (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Tells the subscriptions about view changes from the main loop, for a
+ * change made where running their handlers is not safe, as in the
+ * finalize of another subscription. */
+static void
+schedule_notify (ChorusClient *self)
+{
+  if (self->notify_source != NULL)
+    return;
+
+  self->notify_source = g_idle_source_new ();
+  g_source_set_callback (self->notify_source, notify_idle_cb, self, NULL);
+  g_source_attach (self->notify_source, self->context);
+}
+
 void
 _chorus_client_release_subscription (ChorusClient       *self,
                                      ChorusSubscription *subscription)
@@ -600,6 +625,7 @@ _chorus_client_release_subscription (ChorusClient       *self,
   finished = g_ptr_array_new ();
   _chorus_client_recompute (self, finished);
   _chorus_client_finish_requests (self, finished);
+  schedule_notify (self);
 }
 
 /**

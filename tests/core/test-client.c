@@ -749,6 +749,51 @@ test_token_lifetime (void)
     g_assert_cmpint (_chorus_client_token_lifetime (cases[i].token), ==, cases[i].lifetime);
 }
 
+/* Copies the value of q:a into q:b, when q:a has one. */
+static gboolean
+copy_a_to_b_update (ChorusLocalStore  *store,
+                    JsonNode          *mutation_args,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  JsonNode *a = chorus_local_store_get_query (store, "q:a", NULL);
+
+  if (a != NULL)
+    chorus_local_store_set_query (store, "q:b", NULL, a);
+  return TRUE;
+}
+
+/* Unsubscribing from a query that an update read changes what the update
+ * writes, and the other subscriptions hear of it. */
+static void
+test_unsubscribe_notifies (Fixture       *f,
+                           gconstpointer  data)
+{
+  ChorusSubscription *a = chorus_client_subscribe (f->client, "q:a", NULL);
+  g_autoptr(ChorusSubscription) b = chorus_client_subscribe (f->client, "q:b", NULL);
+  MutationState state = { 0 };
+  guint changed = 0;
+
+  deliver_transition (f, 100,
+                      "{\"type\":\"QueryUpdated\",\"queryId\":0,\"value\":\"from a\","
+                      "\"logLines\":[],\"journal\":null},"
+                      "{\"type\":\"QueryUpdated\",\"queryId\":1,\"value\":\"b\","
+                      "\"logLines\":[],\"journal\":null}");
+  chorus_client_mutation (f->client, "m:copy", NULL, copy_a_to_b_update, NULL, NULL,
+                          NULL, mutation_done_cb, &state);
+  assert_value (b, "\"from a\"");
+  g_signal_connect (b, "changed", G_CALLBACK (count_cb), &changed);
+
+  g_object_unref (a);
+  iterate_pending ();
+  g_assert_cmpuint (changed, ==, 1);
+  assert_value (b, "\"b\"");
+
+  chorus_client_stop (f->client);
+  iterate_pending ();
+  mutation_state_clear (&state);
+}
+
 static void
 reconnect (Fixture *f)
 {
@@ -1680,6 +1725,7 @@ main (int   argc,
   add_test ("/core/client/connect-frames", test_connect_frames);
   add_test ("/core/client/update-changing-shared-row", test_update_changing_shared_row);
   g_test_add_func ("/core/client/token-lifetime", test_token_lifetime);
+  add_test ("/core/client/unsubscribe-notifies", test_unsubscribe_notifies);
   add_test ("/core/client/subscription-dedupe", test_subscription_dedupe);
   add_test ("/core/client/optimistic-before-send", test_optimistic_before_send);
   add_test ("/core/client/optimistic-kept-below-commit", test_optimistic_kept_below_commit);
