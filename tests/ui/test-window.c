@@ -484,6 +484,40 @@ test_delete_own_message (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
 }
 
+/* The context menu of a message's text offers the message's actions,
+ * named apart from the Delete that the text's own menu has. */
+static void
+test_text_menu_actions (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  ChorusMessageList *messages = chorus_window_get_message_list (fixture->window);
+  ChorusMessage *message = send_confirmed (fixture, "menu on the text");
+  g_autoptr(GMenuModel) section = NULL;
+  g_autofree char *action = NULL;
+  g_autofree char *label_text = NULL;
+  ChorusMessageRow *row;
+  GtkLabel *label;
+  GMenuModel *menu;
+
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (fixture->window));
+  row = find_row (GTK_WIDGET (fixture->window), message);
+  g_assert_nonnull (row);
+  label = find_label_with_text (GTK_WIDGET (row), "menu on the text");
+  g_assert_nonnull (label);
+
+  menu = gtk_label_get_extra_menu (label);
+  g_assert_nonnull (menu);
+  section = g_menu_model_get_item_link (menu, 0, G_MENU_LINK_SECTION);
+  g_assert_cmpint (g_menu_model_get_n_items (section), ==, 2);
+  g_assert_true (g_menu_model_get_item_attribute (section, 1, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+  g_assert_cmpstr (action, ==, "message.delete");
+  g_assert_true (g_menu_model_get_item_attribute (section, 1, G_MENU_ATTRIBUTE_LABEL, "s", &label_text));
+  g_assert_cmpstr (label_text, ==, "Delete _Message");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (label), "message.delete", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
+}
+
 static void
 test_empty_channel_page (Fixture       *fixture,
                          gconstpointer  data)
@@ -562,6 +596,8 @@ main (int   argc,
               fixture_set_up, test_escape_cancels_edit, fixture_tear_down);
   g_test_add ("/ui/window/delete-own-message", Fixture, NULL,
               fixture_set_up, test_delete_own_message, fixture_tear_down);
+  g_test_add ("/ui/window/text-menu-actions", Fixture, NULL,
+              fixture_set_up, test_text_menu_actions, fixture_tear_down);
 
   g_test_add_func ("/ui/window/rebound-row-not-stale", test_rebound_row_not_stale);
   g_test_add ("/ui/window/empty-channel-page", Fixture, NULL,
