@@ -409,6 +409,21 @@ read_separator (Reader   *r,
   return TRUE;
 }
 
+/* Moves past the opening bracket of a container and returns whether the
+ * container is empty, moving past its closing @close too. */
+static gboolean
+open_container (Reader *r,
+                char    close)
+{
+  r->p++;
+  skip_space (r);
+  if (*r->p != close)
+    return FALSE;
+
+  r->p++;
+  return TRUE;
+}
+
 static guint
 row_key_hash (gconstpointer data)
 {
@@ -646,11 +661,7 @@ read_cached_rows (Reader    *r,
   if (++r->depth > r->max_depth)
     return fail (r, "Frame is nested too deeply");
 
-  r->p++;
-  skip_space (r);
-  done = (*r->p == ']');
-  if (done)
-    r->p++;
+  done = open_container (r, ']');
 
   while (!done)
     {
@@ -744,11 +755,7 @@ read_object (Reader    *r,
   gint64 query_id = -1;
   gboolean done;
 
-  r->p++;
-  skip_space (r);
-  done = (*r->p == '}');
-  if (done)
-    r->p++;
+  done = open_container (r, '}');
 
   while (!done)
     {
@@ -768,11 +775,7 @@ read_array (Reader    *r,
   g_autoptr(JsonArray) array = r->build ? json_array_new () : NULL;
   gboolean done;
 
-  r->p++;
-  skip_space (r);
-  done = (*r->p == ']');
-  if (done)
-    r->p++;
+  done = open_container (r, ']');
 
   while (!done)
     {
