@@ -192,3 +192,49 @@ chorus_channel_set_unread_count (ChorusChannel *self,
   self->unread_count = unread_count;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNREAD_COUNT]);
 }
+
+/* The longest channel name the server takes. */
+#define MAX_NAME_LENGTH 80
+
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_islower (c) || g_ascii_isdigit (c) || c == '-' || c == '_';
+}
+
+/**
+ * chorus_channel_name_from_text:
+ * @text: what the user typed
+ *
+ * Turns @text into a channel name as the server accepts them: lowercase
+ * ASCII letters, digits, '-' and '_', 1 to 80 of them. Capitals become
+ * lowercase and each run of spaces a '-', so "My Team" names "my-team".
+ *
+ * Returns: (transfer full) (nullable): the name, or NULL when @text has
+ *   other characters, is blank or is too long
+ */
+char *
+chorus_channel_name_from_text (const char *text)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+  g_autoptr(GString) name = g_string_new (NULL);
+
+  for (const char *p = stripped; *p != '\0'; p++)
+    {
+      if (g_ascii_isspace (*p))
+        {
+          if (!g_ascii_isspace (p[1]))
+            g_string_append_c (name, '-');
+          continue;
+        }
+
+      g_string_append_c (name, g_ascii_tolower (*p));
+      if (!is_name_char (name->str[name->len - 1]))
+        return NULL;
+    }
+
+  if (name->len == 0 || name->len > MAX_NAME_LENGTH)
+    return NULL;
+
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}

@@ -19,6 +19,7 @@ void           chorus_channel_update_from_json (ChorusChannel *self,
                                                 JsonObject    *object);
 const char    *chorus_channel_get_id           (ChorusChannel *self);
 const char    *chorus_channel_get_name         (ChorusChannel *self);
+char          *chorus_channel_name_from_text   (const char    *text);
 guint          chorus_channel_get_unread_count (ChorusChannel *self);
 void           chorus_channel_set_unread_count (ChorusChannel *self,
                                                 guint          unread_count);

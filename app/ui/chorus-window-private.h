@@ -24,6 +24,7 @@ struct _ChorusWindow
   GtkListView       *channel_view;
   GtkPopover        *new_channel_popover;
   GtkEntry          *new_channel_entry;
+  GtkLabel          *new_channel_hint;
   GtkScrolledWindow *message_scroller;
   GtkListView       *message_view;
   AdwStatusPage     *empty_page;

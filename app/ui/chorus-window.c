@@ -596,14 +596,11 @@ create_channel_cb (GObject      *object,
 }
 
 static void
-new_channel_activate_cb (ChorusWindow *self)
+create_channel (ChorusWindow *self,
+                const char   *name)
 {
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(JsonNode) args = json_node_new (JSON_NODE_OBJECT);
-  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->new_channel_entry));
-
-  if (*name == '\0')
-    return;
 
   json_object_set_string_member (object, "name", name);
   json_node_set_object (args, object);
@@ -611,8 +608,54 @@ new_channel_activate_cb (ChorusWindow *self)
 
   chorus_client_mutation (self->client, "channels:create", args, NULL, NULL, NULL,
                           NULL, create_channel_cb, g_object_ref (self));
+}
+
+static void
+set_new_channel_error (ChorusWindow *self,
+                       gboolean      error)
+{
+  if (error)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->new_channel_entry), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->new_channel_hint), "error");
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->new_channel_entry), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->new_channel_hint), "error");
+}
+
+static void
+new_channel_changed_cb (ChorusWindow *self)
+{
+  set_new_channel_error (self, FALSE);
+}
+
+/* Creates the channel the user typed, as a name the server takes. A name
+ * that cannot become one keeps the popover open and marks the hint; the
+ * name of a channel that exists opens it. */
+static void
+new_channel_activate_cb (ChorusWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->new_channel_entry));
+  g_autofree char *name = NULL;
+  guint position;
+
+  if (*text == '\0')
+    return;
+
+  if (!(name = chorus_channel_name_from_text (text)))
+    {
+      set_new_channel_error (self, TRUE);
+      return;
+    }
+
   gtk_editable_set_text (GTK_EDITABLE (self->new_channel_entry), "");
   gtk_popover_popdown (self->new_channel_popover);
+  if (chorus_channel_list_find_by_name (self->channels, name, &position) == NULL)
+    create_channel (self, name);
+  else
+    chorus_window_select_channel (self, name);
 }
 
 static void
@@ -787,6 +830,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
   g_type_ensure (CHORUS_TYPE_CHANNEL);
   gtk_widget_class_set_template_from_resource (widget_class, APP_PATH "ui/chorus-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, channel_search);
+  gtk_widget_class_bind_template_child (widget_class, ChorusWindow, new_channel_hint);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, channel_view);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, ChorusWindow, composer_placeholder);
@@ -810,6 +854,7 @@ chorus_window_class_init (ChorusWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, channel_search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, channel_search_stop_cb);
   gtk_widget_class_bind_template_callback (widget_class, new_channel_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, new_channel_changed_cb);
   _chorus_window_class_add_composer (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.jump-to-latest", NULL, jump_to_latest_action);

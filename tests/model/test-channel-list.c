@@ -168,12 +168,50 @@ test_new_message_announced (Fixture       *fixture,
   g_assert_cmpuint (chorus_channel_get_unread_count (general (fixture)), ==, 1);
 }
 
+/* Typed names become server names, or NULL when no name fits. */
+static void
+test_name_from_text (void)
+{
+  const struct {
+    const char *text;
+    const char *name;
+  } cases[] = {
+    { "general", "general" },
+    { "My Team Chat", "my-team-chat" },
+    { "  design   review ", "design-review" },
+    { "v2_launch-plan", "v2_launch-plan" },
+    { "tab\tand\nnewline", "tab-and-newline" },
+    { "caf\xc3\xa9", NULL },
+    { "a/b", NULL },
+    { "#general", NULL },
+    { "", NULL },
+    { "   ", NULL },
+  };
+  g_autofree char *longest = g_strnfill (80, 'a');
+  g_autofree char *too_long = g_strnfill (81, 'a');
+  g_autofree char *kept = NULL;
+  g_autofree char *refused = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = chorus_channel_name_from_text (cases[i].text);
+
+      g_assert_cmpstr (name, ==, cases[i].name);
+    }
+
+  kept = chorus_channel_name_from_text (longest);
+  g_assert_cmpstr (kept, ==, longest);
+  refused = chorus_channel_name_from_text (too_long);
+  g_assert_null (refused);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/model/channel-list/name-from-text", test_name_from_text);
   g_test_add ("/model/channel-list/lists-channels", Fixture, NULL,
               fixture_set_up, test_lists_channels, fixture_tear_down);
   g_test_add ("/model/channel-list/unread-counts-others", Fixture, NULL,

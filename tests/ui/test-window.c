@@ -374,13 +374,44 @@ test_create_channel (Fixture       *fixture,
   ChorusWindow *window = fixture->window;
   ChorusChannel *channel;
 
-  gtk_editable_set_text (GTK_EDITABLE (window->new_channel_entry), "design-review");
+  /* Typed as a person would, and created as a name the server takes */
+  gtk_editable_set_text (GTK_EDITABLE (window->new_channel_entry), "Design Review");
   g_signal_emit_by_name (window->new_channel_entry, "activate");
 
   chorus_assert_eventually (chorus_channel_list_find_by_name (window->channels, "design-review", NULL) != NULL);
   channel = chorus_channel_list_find_by_name (window->channels, "design-review", NULL);
   chorus_assert_eventually (g_strcmp0 (chorus_message_list_get_channel (chorus_window_get_message_list (window)),
                                        chorus_channel_get_id (channel)) == 0);
+}
+
+/* A name that cannot become a channel name stays in the box, marked, and
+ * the name of a channel that exists opens it instead of failing. */
+static void
+test_create_channel_refused (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  ChorusWindow *window = fixture->window;
+  GtkWidget *entry = GTK_WIDGET (window->new_channel_entry);
+  ChorusChannel *random;
+  guint n_channels;
+
+  chorus_assert_eventually (chorus_channel_list_find_by_name (window->channels, "random", NULL) != NULL);
+  n_channels = g_list_model_get_n_items (G_LIST_MODEL (window->channels));
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "caf\xc3\xa9 talk");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "caf\xc3\xa9 talk");
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window->new_channel_hint), "error"));
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Random");
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+  g_signal_emit_by_name (entry, "activate");
+  random = chorus_channel_list_find_by_name (window->channels, "random", NULL);
+  chorus_assert_eventually (g_strcmp0 (chorus_message_list_get_channel (chorus_window_get_message_list (window)),
+                                       chorus_channel_get_id (random)) == 0);
+  chorus_test_settle (200);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (window->channels)), ==, n_channels);
 }
 
 static void
@@ -587,6 +618,8 @@ main (int   argc,
               fixture_set_up, test_channel_switcher, fixture_tear_down);
   g_test_add ("/ui/window/create-channel", Fixture, NULL,
               fixture_set_up, test_create_channel, fixture_tear_down);
+  g_test_add ("/ui/window/create-channel-refused", Fixture, NULL,
+              fixture_set_up, test_create_channel_refused, fixture_tear_down);
   g_test_add ("/ui/window/emoji-inserted", Fixture, NULL,
               fixture_set_up, test_emoji_inserted, fixture_tear_down);
 
