@@ -77,8 +77,8 @@ _chorus_client_auth_socket_opened (ChorusClient *self)
 }
 
 static char *
-fetch_token (ChorusClient *self,
-             gboolean      force_refresh)
+call_token_provider (ChorusClient *self,
+                     gboolean      force_refresh)
 {
   if (self->token_provider == NULL)
     return NULL;
@@ -151,7 +151,7 @@ refresh_token_cb (gpointer user_data)
 
   g_clear_pointer (&self->token_refresh_source, g_source_unref);
 
-  token = fetch_token (self, TRUE);
+  token = call_token_provider (self, TRUE);
   if (token == NULL)
     {
       g_warning ("Failed to fetch a fresh token before the old one expires");
@@ -226,7 +226,7 @@ _chorus_client_auth_transition (ChorusClient             *self,
       return;
     }
 
-  token = fetch_token (self, TRUE);
+  token = call_token_provider (self, TRUE);
   if (token == NULL || g_strcmp0 (token, self->auth_token) == 0)
     return;
 
@@ -261,7 +261,7 @@ refresh_rejected_token (ChorusClient *self)
     return FALSE;
 
   self->auth_retries++;
-  token = fetch_token (self, TRUE);
+  token = call_token_provider (self, TRUE);
   if (token == NULL || g_strcmp0 (token, self->auth_token) == 0)
     return FALSE;
 
@@ -306,4 +306,59 @@ _chorus_client_handle_auth_error (ChorusClient  *self,
   _chorus_client_close_socket (self, NULL);
 
   return TRUE;
+}
+
+/**
+ * chorus_client_set_auth:
+ * @fetch_token: returns the token to send
+ * @user_data: data for @fetch_token
+ * @user_data_destroy: (nullable): frees @user_data when auth is cleared
+ *
+ * Authenticates the session with user tokens from @fetch_token. The token
+ * is sent at once when connected, and on every new socket before the
+ * query set. ChorusClient::auth-changed reports whether the server accepted it.
+ */
+void
+chorus_client_set_auth (ChorusClient        *self,
+                        ChorusTokenProvider  fetch_token,
+                        gpointer             user_data,
+                        GDestroyNotify       user_data_destroy)
+{
+  g_return_if_fail (CHORUS_IS_CLIENT (self));
+  g_return_if_fail (fetch_token != NULL);
+
+  _chorus_client_clear_token_provider (self);
+  self->token_provider = fetch_token;
+  self->token_provider_data = user_data;
+  self->token_provider_destroy = user_data_destroy;
+  self->auth_retries = 0;
+
+  self->auth_token = fetch_token (self, FALSE, user_data);
+  if (self->auth_token != NULL)
+    _chorus_client_send_authenticate (self);
+}
+
+/**
+ * chorus_client_clear_auth:
+ *
+ * Drops the token provider and informs the server that the session has no
+ * user any more. ChorusClient::auth-changed is not emitted, as in the
+ * convex npm client.
+ */
+void
+chorus_client_clear_auth (ChorusClient *self)
+{
+  g_return_if_fail (CHORUS_IS_CLIENT (self));
+
+  _chorus_client_clear_token_provider (self);
+  _chorus_client_send_authenticate (self);
+  self->authenticated = FALSE;
+}
+
+gboolean
+chorus_client_is_authenticated (ChorusClient *self)
+{
+  g_return_val_if_fail (CHORUS_IS_CLIENT (self), FALSE);
+
+  return self->authenticated;
 }

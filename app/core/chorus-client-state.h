@@ -12,9 +12,10 @@
 
 G_BEGIN_DECLS
 
-/* The client's internal state, shared by chorus-client.c (public API),
- * chorus-client-connection.c (the socket), chorus-client-sync.c (server
- * frames) and chorus-client-view.c (the view). */
+/* The client's internal state, shared by chorus-client.c (public API and
+ * requests), chorus-client-queries.c (subscriptions),
+ * chorus-client-connection.c (the socket), chorus-client-auth.c (tokens),
+ * chorus-client-sync.c (server frames) and chorus-client-view.c (the view). */
 
 #define CHORUS_CLIENT_BACKOFF_MS      100
 #define CHORUS_SERVER_BACKOFF_MS      1000
