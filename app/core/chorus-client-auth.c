@@ -86,6 +86,105 @@ call_token_provider (ChorusClient *self,
   return self->token_provider (self, force_refresh, self->token_provider_data);
 }
 
+/* What to do with a token once it is there; it takes @token. */
+typedef void (*TokenReady) (ChorusClient *self,
+                            char         *token);
+
+typedef struct
+{
+  TokenReady ready;
+  guint      generation;
+} TokenRequest;
+
+/* Returns TRUE, and opens the socket once the token is there, when a
+ * socket would open while a ChorusTokenFetcher is fetching a token. */
+gboolean
+_chorus_client_hold_connect (ChorusClient *self)
+{
+  if (!self->token_pending)
+    return FALSE;
+
+  self->connect_after_token = TRUE;
+  return TRUE;
+}
+
+static void
+release_connect (ChorusClient *self)
+{
+  self->token_pending = FALSE;
+  if (!self->connect_after_token)
+    return;
+
+  self->connect_after_token = FALSE;
+  _chorus_client_connect (self);
+}
+
+static void
+token_fetched_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ChorusClient *self = CHORUS_CLIENT (source);
+  g_autofree TokenRequest *request = user_data;
+  g_autoptr(GError) error = NULL;
+  char *token = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (request->generation != self->auth_generation)
+    {
+      g_free (token);
+      return;
+    }
+
+  if (error != NULL)
+    g_warning ("Failed to fetch a token: %s", error->message);
+  request->ready (self, token);
+  release_connect (self);
+}
+
+/* Gets a token from the provider or the fetcher and hands it to @ready:
+ * at once from a provider, later from a fetcher. */
+static void
+request_token (ChorusClient *self,
+               gboolean      force_refresh,
+               TokenReady    ready)
+{
+  g_autoptr(GTask) task = NULL;
+  TokenRequest *request;
+
+  if (self->token_fetcher == NULL)
+    {
+      ready (self, call_token_provider (self, force_refresh));
+      return;
+    }
+
+  request = g_new (TokenRequest, 1);
+  request->ready = ready;
+  request->generation = self->auth_generation;
+  self->token_pending = TRUE;
+
+  task = g_task_new (self, NULL, token_fetched_cb, request);
+  g_task_set_source_tag (task, request_token);
+  self->token_fetcher (self, force_refresh, task, self->token_provider_data);
+}
+
+/* Makes @token the one to send. Returns FALSE, and frees @token, when it
+ * is NULL or the same as the one before. */
+static gboolean
+take_new_token (ChorusClient *self,
+                char         *token)
+{
+  if (token == NULL || g_strcmp0 (token, self->auth_token) == 0)
+    {
+      g_free (token);
+      return FALSE;
+    }
+
+  g_free (self->auth_token);
+  self->auth_token = token;
+  self->token_fresh = TRUE;
+  return TRUE;
+}
+
 /* Decodes the base64url payload of a JWT into its claims object. */
 static JsonNode *
 decode_claims (const char *part)
@@ -143,31 +242,31 @@ _chorus_client_token_lifetime (const char *token)
   return get_claim (object, "exp") - get_claim (object, "iat");
 }
 
-static gboolean
-refresh_token_cb (gpointer user_data)
+static void
+refreshed_token_ready (ChorusClient *self,
+                       char         *token)
 {
-  ChorusClient *self = user_data;
-  g_autofree char *token = NULL;
-
-  g_clear_pointer (&self->token_refresh_source, g_source_unref);
-
-  token = call_token_provider (self, TRUE);
   if (token == NULL)
     {
       g_warning ("Failed to fetch a fresh token before the old one expires");
       _chorus_client_clear_token_provider (self);
       _chorus_client_send_authenticate (self);
       set_authenticated (self, FALSE);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
-  if (g_strcmp0 (token, self->auth_token) == 0)
-    return G_SOURCE_REMOVE;
+  if (take_new_token (self, token))
+    _chorus_client_send_authenticate (self);
+}
 
-  g_free (self->auth_token);
-  self->auth_token = g_steal_pointer (&token);
-  self->token_fresh = TRUE;
-  _chorus_client_send_authenticate (self);
+static gboolean
+refresh_token_cb (gpointer user_data)
+{
+  ChorusClient *self = user_data;
+
+  g_clear_pointer (&self->token_refresh_source, g_source_unref);
+  request_token (self, TRUE, refreshed_token_ready);
+
   return G_SOURCE_REMOVE;
 }
 
@@ -203,6 +302,14 @@ schedule_token_refresh (ChorusClient *self)
   g_source_attach (self->token_refresh_source, self->context);
 }
 
+static void
+fresh_token_ready (ChorusClient *self,
+                   char         *token)
+{
+  if (take_new_token (self, token))
+    _chorus_client_send_authenticate (self);
+}
+
 /* Looks at the identity versions of an applied Transition. An identity
  * that went up confirms the token that was sent last. A cached token is
  * followed at once by a fresh one; a fresh one is refreshed before it
@@ -212,8 +319,6 @@ _chorus_client_auth_transition (ChorusClient             *self,
                                 const ChorusStateVersion *start,
                                 const ChorusStateVersion *end)
 {
-  g_autofree char *token = NULL;
-
   if (end->identity <= start->identity || !self->awaiting_auth)
     return;
 
@@ -221,19 +326,9 @@ _chorus_client_auth_transition (ChorusClient             *self,
   self->auth_retries = 0;
   set_authenticated (self, TRUE);
   if (self->token_fresh)
-    {
-      schedule_token_refresh (self);
-      return;
-    }
-
-  token = call_token_provider (self, TRUE);
-  if (token == NULL || g_strcmp0 (token, self->auth_token) == 0)
-    return;
-
-  g_free (self->auth_token);
-  self->auth_token = g_steal_pointer (&token);
-  self->token_fresh = TRUE;
-  _chorus_client_send_authenticate (self);
+    schedule_token_refresh (self);
+  else
+    request_token (self, TRUE, fresh_token_ready);
 }
 
 void
@@ -243,32 +338,32 @@ _chorus_client_clear_token_provider (ChorusClient *self)
     self->token_provider_destroy (self->token_provider_data);
 
   self->token_provider = NULL;
+  self->token_fetcher = NULL;
   self->token_provider_data = NULL;
   self->token_provider_destroy = NULL;
   self->token_fresh = FALSE;
+  self->token_pending = FALSE;
+  self->auth_generation++;
   g_clear_pointer (&self->auth_token, g_free);
   _chorus_client_cancel_token_refresh (self);
 }
 
-/* Fetches a fresh token after the server rejected one. Returns FALSE when
- * the client should go on without a token. */
-static gboolean
-refresh_rejected_token (ChorusClient *self)
+/* Goes on without a token, and reports it even when no token was ever
+ * accepted. */
+static void
+give_up_auth (ChorusClient *self)
 {
-  g_autofree char *token = NULL;
+  _chorus_client_clear_token_provider (self);
+  self->authenticated = TRUE;
+  set_authenticated (self, FALSE);
+}
 
-  if (self->auth_retries >= MAX_AUTH_RETRIES)
-    return FALSE;
-
-  self->auth_retries++;
-  token = call_token_provider (self, TRUE);
-  if (token == NULL || g_strcmp0 (token, self->auth_token) == 0)
-    return FALSE;
-
-  g_free (self->auth_token);
-  self->auth_token = g_steal_pointer (&token);
-  self->token_fresh = TRUE;
-  return TRUE;
+static void
+rejected_token_ready (ChorusClient *self,
+                      char         *token)
+{
+  if (!take_new_token (self, token))
+    give_up_auth (self);
 }
 
 /* Handles an AuthError. The server closes the session after it, so the
@@ -282,7 +377,7 @@ _chorus_client_handle_auth_error (ChorusClient  *self,
   JsonNode *base = json_object_get_member (frame, "baseVersion");
   const char *message = json_object_get_string_member_with_default (frame, "error", "");
 
-  if (self->token_provider == NULL)
+  if (self->token_provider == NULL && self->token_fetcher == NULL)
     {
       g_warning ("Failed to authenticate: %s", message);
       return TRUE;
@@ -294,18 +389,31 @@ _chorus_client_handle_auth_error (ChorusClient  *self,
     return TRUE;
 
   g_warning ("The server rejected the token: %s", message);
-  if (!refresh_rejected_token (self))
+  if (self->auth_retries < MAX_AUTH_RETRIES)
     {
-      /* Giving up is reported even when no token was ever accepted. */
-      _chorus_client_clear_token_provider (self);
-      self->authenticated = TRUE;
-      set_authenticated (self, FALSE);
+      self->auth_retries++;
+      request_token (self, TRUE, rejected_token_ready);
+    }
+  else
+    {
+      give_up_auth (self);
     }
 
+  /* With a fetcher, the new socket waits for the token. */
   self->restart_now = TRUE;
   _chorus_client_close_socket (self, NULL);
 
   return TRUE;
+}
+
+static void
+first_token_ready (ChorusClient *self,
+                   char         *token)
+{
+  g_free (self->auth_token);
+  self->auth_token = token;
+  if (token != NULL)
+    _chorus_client_send_authenticate (self);
 }
 
 /**
@@ -333,9 +441,36 @@ chorus_client_set_auth (ChorusClient        *self,
   self->token_provider_destroy = user_data_destroy;
   self->auth_retries = 0;
 
-  self->auth_token = fetch_token (self, FALSE, user_data);
-  if (self->auth_token != NULL)
-    _chorus_client_send_authenticate (self);
+  request_token (self, FALSE, first_token_ready);
+  release_connect (self);
+}
+
+/**
+ * chorus_client_set_auth_fetcher:
+ * @fetch_token: fetches the token to send without blocking
+ * @user_data: data for @fetch_token
+ * @user_data_destroy: (nullable): frees @user_data when auth is cleared
+ *
+ * Authenticates the session with user tokens from @fetch_token, as
+ * chorus_client_set_auth() does with a provider that blocks. Until the
+ * first token is there, a new socket waits for it.
+ */
+void
+chorus_client_set_auth_fetcher (ChorusClient       *self,
+                                ChorusTokenFetcher  fetch_token,
+                                gpointer            user_data,
+                                GDestroyNotify      user_data_destroy)
+{
+  g_return_if_fail (CHORUS_IS_CLIENT (self));
+  g_return_if_fail (fetch_token != NULL);
+
+  _chorus_client_clear_token_provider (self);
+  self->token_fetcher = fetch_token;
+  self->token_provider_data = user_data;
+  self->token_provider_destroy = user_data_destroy;
+  self->auth_retries = 0;
+
+  request_token (self, FALSE, first_token_ready);
 }
 
 /**
@@ -351,6 +486,7 @@ chorus_client_clear_auth (ChorusClient *self)
   g_return_if_fail (CHORUS_IS_CLIENT (self));
 
   _chorus_client_clear_token_provider (self);
+  release_connect (self);
   _chorus_client_send_authenticate (self);
   self->authenticated = FALSE;
 }

@@ -489,6 +489,8 @@ _chorus_client_connect (ChorusClient *self)
 
   if (self->state != CHORUS_CONNECTION_DISCONNECTED || !self->started || self->terminated)
     return;
+  if (_chorus_client_hold_connect (self))
+    return;
 
   _chorus_client_set_state (self, CHORUS_CONNECTION_CONNECTING);
   restart_inactivity_timer (self);

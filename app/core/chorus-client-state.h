@@ -141,6 +141,10 @@ struct _ChorusClient
   guint                 max_backoff_ms;
   guint                 inactivity_ms;
   ChorusTokenProvider   token_provider;
+  ChorusTokenFetcher    token_fetcher;
+  /* Goes up when the token source changes, so a fetch from the old one is
+   * ignored when it completes. */
+  guint                 auth_generation;
   gpointer              token_provider_data;
   GDestroyNotify        token_provider_destroy;
   char                 *auth_token;
@@ -152,6 +156,10 @@ struct _ChorusClient
   guint                 awaiting_auth : 1;
   /* The token came from a fetch with force_refresh, not from a cache. */
   guint                 token_fresh : 1;
+  /* A ChorusTokenFetcher is fetching a token, and a socket that would
+   * open waits for it. */
+  guint                 token_pending : 1;
+  guint                 connect_after_token : 1;
   /* Reconnect at once, without backoff, after an AuthError. */
   guint                 restart_now : 1;
   guint                 started : 1;
@@ -199,6 +207,7 @@ void     _chorus_client_auth_transition    (ChorusClient *self,
                                             const ChorusStateVersion *end);
 void     _chorus_client_clear_token_provider (ChorusClient *self);
 void     _chorus_client_cancel_token_refresh (ChorusClient *self);
+gboolean _chorus_client_hold_connect       (ChorusClient *self);
 gboolean _chorus_client_handle_auth_error  (ChorusClient *self,
                                             JsonObject   *frame,
                                             GError      **error);

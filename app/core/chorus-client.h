@@ -59,6 +59,18 @@ typedef char *(*ChorusTokenProvider) (ChorusClient *client,
                                       gboolean      force_refresh,
                                       gpointer      user_data);
 
+/*
+ * Fetches a JWT for the server without blocking, at the same moments as a
+ * ChorusTokenProvider. It completes @task with g_task_return_pointer():
+ * a new string to free with g_free(), or NULL when there is no token. An
+ * error counts as no token. A socket that would open during a fetch waits
+ * for the token, so that the token goes first.
+ */
+typedef void (*ChorusTokenFetcher) (ChorusClient *client,
+                                    gboolean      force_refresh,
+                                    GTask        *task,
+                                    gpointer      user_data);
+
 GQuark                 chorus_client_error_quark           (void);
 JsonNode              *chorus_client_error_get_data        (const GError         *error);
 
@@ -109,6 +121,10 @@ JsonNode              *chorus_client_action_finish         (ChorusClient        
 
 void                   chorus_client_set_auth              (ChorusClient         *self,
                                                             ChorusTokenProvider   fetch_token,
+                                                            gpointer              user_data,
+                                                            GDestroyNotify        user_data_destroy);
+void                   chorus_client_set_auth_fetcher      (ChorusClient         *self,
+                                                            ChorusTokenFetcher    fetch_token,
                                                             gpointer              user_data,
                                                             GDestroyNotify        user_data_destroy);
 void                   chorus_client_clear_auth            (ChorusClient         *self);
