@@ -234,7 +234,6 @@ void     _chorus_client_complete_request (ChorusClient *self,
                                         ChorusRequest *request,
                                         GError        *error);
 GPtrArray *_chorus_client_list_queries (ChorusClient *self);
-GHashTable *_chorus_client_new_token_table (void);
 void     _chorus_client_server_result_free (ChorusServerResult *result);
 
 G_END_DECLS

@@ -189,7 +189,8 @@ refresh_update (ChorusClient     *self,
       return TRUE;
     }
 
-  /* What it wrote before may now be gone or different, for later updates. */
+  /* Later updates must treat its earlier writes as changed, because the
+   * new run may not make them again. */
   if (request->memo != NULL)
     _chorus_update_memo_mark_writes (request->memo, dirty);
   if (!_chorus_client_run_update (self, request, view))
@@ -272,14 +273,6 @@ remember_memos (ChorusClient *self)
     }
 }
 
-/* Returns a new table of interned token -> interned canonical path. */
-GHashTable *
-_chorus_client_new_token_table (void)
-{
-  return g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_ref_string_release,
-                                (GDestroyNotify) g_ref_string_release);
-}
-
 static void
 merge_dirty (GHashTable *into,
              GHashTable *dirty)
@@ -289,10 +282,7 @@ merge_dirty (GHashTable *into,
 
   g_hash_table_iter_init (&iter, dirty);
   while (g_hash_table_iter_next (&iter, &token, &path))
-    {
-      if (!g_hash_table_contains (into, token))
-        g_hash_table_insert (into, g_ref_string_acquire (token), g_ref_string_acquire (path));
-    }
+    _chorus_token_table_add (into, token, path);
 }
 
 /* Adds to @dirty, a table of interned token -> interned canonical path,
@@ -348,7 +338,7 @@ void
 _chorus_client_recompute (ChorusClient *self,
                           GPtrArray    *finished)
 {
-  g_autoptr(GHashTable) dirty = _chorus_client_new_token_table ();
+  g_autoptr(GHashTable) dirty = _chorus_token_table_new ();
   ChorusLocalStore *view;
 
   do
@@ -380,7 +370,7 @@ _chorus_client_rebuild_view (ChorusClient *self)
 }
 
 /* Returns the subscribed queries whose value in the view may have changed
- * since the last notification, in query id order, and forgets them. */
+ * since the last notification, in query id order, and empties that set. */
 static GPtrArray *
 take_unnotified_queries (ChorusClient *self)
 {

@@ -300,7 +300,7 @@ chorus_client_init (ChorusClient *self)
   self->view = _chorus_local_store_new ();
   self->ran_memos = g_ptr_array_new_with_free_func ((GDestroyNotify) _chorus_update_memo_unref);
   self->json_cache = chorus_json_cache_new ();
-  self->unnotified = _chorus_client_new_token_table ();
+  self->unnotified = _chorus_token_table_new ();
   g_queue_init (&self->requests);
 
   self->client_backoff_ms = CHORUS_CLIENT_BACKOFF_MS;

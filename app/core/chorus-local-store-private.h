@@ -52,6 +52,10 @@ void              _chorus_local_store_put    (ChorusLocalStore *self,
                                               const GError     *error,
                                               ChorusSealRecord *record);
 guint64           _chorus_local_store_hash_shape    (JsonNode         *node);
+GHashTable       *_chorus_token_table_new           (void);
+void              _chorus_token_table_add           (GHashTable       *table,
+                                                     const char       *token,
+                                                     const char       *path);
 GPtrArray        *_chorus_local_store_snapshot      (ChorusLocalStore *self);
 void              _chorus_local_store_find_dirty    (GPtrArray        *before,
                                                      ChorusLocalStore *after,

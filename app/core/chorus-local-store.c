@@ -101,7 +101,7 @@ add_entry (ChorusLocalStore *self,
 
 /* Returns a new store with the same entries, as a layer over @self or
  * over the base of @self. The stores share each entry until one of them
- * changes it, which takes as long as the few entries a layer holds.
+ * changes it, so a copy costs only the few entries a layer contains.
  * NOTE: a store that is the base of a layer is not copied on write, so
  * the layer shows what is put into it. The client only puts server results
  * into its server view, right before it builds a new view. */
@@ -311,13 +311,23 @@ _chorus_update_memo_is_stale (ChorusUpdateMemo *memo,
   return FALSE;
 }
 
-static void
-mark_dirty (GHashTable *dirty,
-            const char *token,
-            const char *path)
+/* Returns a new table of interned token -> interned canonical path, the
+ * form of the sets of queries that may have changed. */
+GHashTable *
+_chorus_token_table_new (void)
 {
-  if (!g_hash_table_contains (dirty, token))
-    g_hash_table_insert (dirty, g_ref_string_acquire ((char *) token),
+  return g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_ref_string_release,
+                                (GDestroyNotify) g_ref_string_release);
+}
+
+/* Adds the query with the interned @token and @path to @table. */
+void
+_chorus_token_table_add (GHashTable *table,
+                         const char *token,
+                         const char *path)
+{
+  if (!g_hash_table_contains (table, token))
+    g_hash_table_insert (table, g_ref_string_acquire ((char *) token),
                          g_ref_string_acquire ((char *) path));
 }
 
@@ -330,7 +340,7 @@ _chorus_update_memo_mark_writes (ChorusUpdateMemo *memo,
     {
       ChorusViewEntry *write = g_ptr_array_index (memo->writes, i);
 
-      mark_dirty (dirty, write->token, write->udf_path);
+      _chorus_token_table_add (dirty, write->token, write->udf_path);
     }
 }
 
@@ -345,8 +355,8 @@ _chorus_local_store_record (ChorusLocalStore *self,
   self->recording = memo;
 }
 
-/* Makes the writes of @memo's update again, in the same order. The
- * store shares the entries of the memo, as stores share entries. */
+/* Repeats the writes of @memo's update, in the same order. The store
+ * shares the memo's entries, as stores share entries with each other. */
 void
 _chorus_local_store_replay (ChorusLocalStore *self,
                             ChorusUpdateMemo *memo)
@@ -387,7 +397,7 @@ record_write (ChorusUpdateMemo *memo,
 
 /* Returns the entries of @self, which is no layer, in order. Each one
  * stays shared until @self changes it, so a later
- * _chorus_local_store_find_dirty() sees every change by pointer. */
+ * _chorus_local_store_find_dirty() detects every change by pointer. */
 GPtrArray *
 _chorus_local_store_snapshot (ChorusLocalStore *self)
 {
@@ -415,7 +425,7 @@ mark_all_dirty (GPtrArray  *entries,
     {
       ChorusViewEntry *entry = g_ptr_array_index (entries, i);
 
-      mark_dirty (dirty, entry->token, entry->udf_path);
+      _chorus_token_table_add (dirty, entry->token, entry->udf_path);
     }
 }
 
@@ -445,8 +455,8 @@ _chorus_local_store_find_dirty (GPtrArray        *before,
 
       if (old_entry == new_entry)
         continue;
-      mark_dirty (dirty, old_entry->token, old_entry->udf_path);
-      mark_dirty (dirty, new_entry->token, new_entry->udf_path);
+      _chorus_token_table_add (dirty, old_entry->token, old_entry->udf_path);
+      _chorus_token_table_add (dirty, new_entry->token, new_entry->udf_path);
     }
 }
 
