@@ -86,7 +86,7 @@ call_token_provider (ChorusClient *self,
   return self->token_provider (self, force_refresh, self->token_provider_data);
 }
 
-/* What to do with a token once it is there; it takes @token. */
+/* A callback that receives a fetched token and takes ownership of it. */
 typedef void (*TokenReady) (ChorusClient *self,
                             char         *token);
 
@@ -230,9 +230,11 @@ _chorus_client_token_lifetime (const char *token)
   g_autoptr(JsonNode) claims = NULL;
   JsonObject *object;
 
-  if (g_strv_length (parts) != 3 || !(claims = decode_claims (parts[1])))
+  if (g_strv_length (parts) != 3)
     return 0;
-  if (!JSON_NODE_HOLDS_OBJECT (claims))
+
+  claims = decode_claims (parts[1]);
+  if (claims == NULL || !JSON_NODE_HOLDS_OBJECT (claims))
     return 0;
 
   object = json_node_get_object (claims);
@@ -311,9 +313,9 @@ fresh_token_ready (ChorusClient *self,
 }
 
 /* Looks at the identity versions of an applied Transition. An identity
- * that went up confirms the token that was sent last. A cached token is
- * followed at once by a fresh one; a fresh one is refreshed before it
- * expires. */
+ * that went up confirms the token that was sent last. A confirmed cached
+ * token is followed at once by a fresh one, and a confirmed fresh one is
+ * refreshed before it expires. */
 void
 _chorus_client_auth_transition (ChorusClient             *self,
                                 const ChorusStateVersion *start,

@@ -64,8 +64,8 @@ chorus_client_subscribe (ChorusClient *self,
  * @udf_path: the query function, such as "messages:list"
  * @args: (nullable): the arguments object, NULL for {}
  * @journal: (nullable): the journal to send with the first Add, such as
- *   one saved from an earlier session; it only counts when the query is
- *   not subscribed yet
+ *   one saved from an earlier session. It is used only when the query is
+ *   not subscribed yet.
  *
  * Subscribes to a query like chorus_client_subscribe(), with a journal.
  *

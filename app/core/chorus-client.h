@@ -51,9 +51,9 @@ G_DECLARE_FINAL_TYPE (ChorusClient, chorus_client, CHORUS, CLIENT, GObject)
  * Returns a new JWT for the server, or NULL when there is none. The client
  * calls it with @force_refresh FALSE when auth is set, and with TRUE after
  * the server confirmed or rejected a token, when a cached token will not do.
- * It calls it with TRUE again 10 seconds before a confirmed token expires,
- * by the token's "iat" and "exp" claims, and a NULL then signs the session
- * out.
+ * It calls it with TRUE again 10 seconds before a token that it fetched
+ * with TRUE expires, by the token's "iat" and "exp" claims, and a NULL
+ * then signs the session out.
  */
 typedef char *(*ChorusTokenProvider) (ChorusClient *client,
                                       gboolean      force_refresh,

@@ -21,7 +21,7 @@
  */
 
 /* The text of one row, with its hash. A key in the cache owns a copy of
- * the text; a key for a lookup points into the frame. */
+ * the text, and a key for a lookup points into the frame. */
 typedef struct
 {
   const char *text;
@@ -154,8 +154,8 @@ find_row (ChorusJsonReader *r,
 }
 
 /* Builds the row with the text @key, which starts at r->p. Only a row that
- * passes chorus_value_check() goes into @rows, and @checked says whether it
- * passed. */
+ * passes chorus_value_check() goes into @rows, and @checked is set to
+ * whether it passed. */
 static gboolean
 build_row (ChorusJsonReader *r,
            GHashTable  *rows,

@@ -193,7 +193,7 @@ chorus_channel_set_unread_count (ChorusChannel *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNREAD_COUNT]);
 }
 
-/* The longest channel name the server takes. */
+/* The maximum length of a channel name that the server accepts. */
 #define MAX_NAME_LENGTH 80
 
 static gboolean

@@ -499,7 +499,7 @@ add_query (ChorusConnection  *self,
   g_hash_table_insert (self->queries, GUINT_TO_POINTER (query_id), query);
 
   /* Clients that split a page all add the same halves right after the
-   * commit that grew it, and run them once between them. */
+   * commit that grew it, so the shared results run each half once. */
   chorus_refresh_cache_renew (self->config->results, chorus_db_get_last_ts (self->db));
   g_ptr_array_add (modifications, run_query (self, query_id, query, self->config->results, FALSE));
   return TRUE;

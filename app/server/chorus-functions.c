@@ -89,9 +89,9 @@ read_newest (ChorusCall *call,
   g_hash_table_add (call->deps, g_strconcat ("messages/", channel, "/newest", NULL));
 }
 
-/* Tells whether a page that ends below @cursor can take in messages sent
- * later: with no cursor, or with one above every sequence number used so
- * far, such as the continueCursor of a page of 0 items. */
+/* Sets @out_open to whether a page that ends below @cursor can take in
+ * messages sent later. It can with no cursor, or with one above every
+ * sequence number used so far, such as the continueCursor of an empty page. */
 static gboolean
 page_is_open (ChorusCall  *call,
               gint64       cursor,
@@ -132,8 +132,8 @@ list_messages (ChorusCall  *call,
 }
 
 /* Builds the page result. A @split_seq other than 0 adds "splitCursor"
- * and pageStatus "SplitRecommended". Chorus's and the official client
- * then subscribe to the two halves and drop the page. */
+ * and pageStatus "SplitRecommended". ChorusPaginatedQuery and the official
+ * client then subscribe to the two halves and drop the page. */
 static JsonNode *
 page_result_new (JsonArray *page,
                  gboolean   is_done,

@@ -639,12 +639,12 @@ new_channel_activate_cb (ChorusWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->new_channel_entry));
   g_autofree char *name = NULL;
-  guint position;
 
   if (*text == '\0')
     return;
 
-  if (!(name = chorus_channel_name_from_text (text)))
+  name = chorus_channel_name_from_text (text);
+  if (name == NULL)
     {
       set_new_channel_error (self, TRUE);
       return;
@@ -652,7 +652,7 @@ new_channel_activate_cb (ChorusWindow *self)
 
   gtk_editable_set_text (GTK_EDITABLE (self->new_channel_entry), "");
   gtk_popover_popdown (self->new_channel_popover);
-  if (chorus_channel_list_find_by_name (self->channels, name, &position) == NULL)
+  if (chorus_channel_list_find_by_name (self->channels, name, NULL) == NULL)
     create_channel (self, name);
   else
     chorus_window_select_channel (self, name);

@@ -630,18 +630,18 @@ test_row_cache_repeated_value (void)
     "{\"type\":\"Transition\",\"modifications\":[{\"type\":\"QueryUpdated\","
     "\"queryId\":1,\"value\":[{\"a\":1}],\"value\":\"x\",\"value\":\"y\"}]}",
   };
-  const char *kept_texts[] = { "[{\"$b\":2}]", NULL };
+  const char *expected_texts[] = { "[{\"$b\":2}]", NULL };
 
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     {
       ChorusJsonCache *cache = chorus_json_cache_new ();
       g_autoptr(JsonNode) frame = chorus_json_parse_frame (texts[i], cache, NULL);
-      g_autofree char *kept = NULL;
+      g_autofree char *value_text = NULL;
       gboolean checked = TRUE;
 
       g_assert_nonnull (frame);
-      kept = chorus_json_cache_take_text (cache, row_value (frame), &checked);
-      g_assert_cmpstr (kept, ==, kept_texts[i]);
+      value_text = chorus_json_cache_take_text (cache, row_value (frame), &checked);
+      g_assert_cmpstr (value_text, ==, expected_texts[i]);
       g_assert_false (checked);
 
       chorus_json_cache_free (cache);

@@ -189,8 +189,8 @@ test_name_from_text (void)
   };
   g_autofree char *longest = g_strnfill (80, 'a');
   g_autofree char *too_long = g_strnfill (81, 'a');
-  g_autofree char *kept = NULL;
-  g_autofree char *refused = NULL;
+  g_autofree char *name_at_limit = NULL;
+  g_autofree char *name_over_limit = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -199,10 +199,10 @@ test_name_from_text (void)
       g_assert_cmpstr (name, ==, cases[i].name);
     }
 
-  kept = chorus_channel_name_from_text (longest);
-  g_assert_cmpstr (kept, ==, longest);
-  refused = chorus_channel_name_from_text (too_long);
-  g_assert_null (refused);
+  name_at_limit = chorus_channel_name_from_text (longest);
+  g_assert_cmpstr (name_at_limit, ==, longest);
+  name_over_limit = chorus_channel_name_from_text (too_long);
+  g_assert_null (name_over_limit);
 }
 
 int
